@@ -1,0 +1,303 @@
+//! The command line: argument parsing and one function per command. The
+//! only module (with `load` and `emit`) that touches the terminal, the file
+//! system or the environment.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostics::render::{self, Format};
+use crate::diagnostics::{Severity, Summary};
+use crate::graph::{self, GraphFormat, MeshGraph, View};
+use crate::load::syntax::Kind;
+use crate::{Checked, emit};
+
+#[derive(Parser, Debug)]
+#[command(name = "meshc", version, about = "A compiler for a data mesh that lives in Git")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Colour in text diagnostics (NO_COLOR turns it off under `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only diagnostics, no summary line.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Treat warnings as errors for the exit code.
+    #[arg(long, global = true)]
+    pub deny_warnings: bool,
+    /// The date expiry and sunset rules use (YYYY-MM-DD); default today, or SOURCE_DATE_EPOCH.
+    #[arg(long, global = true, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Print the wall time of each phase to stderr.
+    #[arg(long, global = true)]
+    pub timings: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load, resolve and check a mesh; print diagnostics.
+    Check {
+        /// The mesh folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Diagnostic output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Check, then write every artifact to OUT (default DIR/build).
+    Build {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Output folder, replaced whole on success.
+        #[arg(short = 'o', long = "out", value_name = "OUT")]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the dependency graph.
+    Graph {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        /// Only this product, port or source table and its neighbourhood.
+        #[arg(long, value_name = "FQN")]
+        focus: Option<String>,
+        /// With --focus: only what the focus reads from, transitively.
+        #[arg(long, requires = "focus", conflicts_with = "downstream")]
+        upstream: bool,
+        /// With --focus: only what reads the focus, transitively.
+        #[arg(long, requires = "focus")]
+        downstream: bool,
+        /// Add column lineage (derivedFrom) edges.
+        #[arg(long)]
+        columns: bool,
+    },
+    /// Print the JSON Schema of the YAML documents (for editors).
+    Schema {
+        /// Mesh, Domain, Team, Source or DataProduct; omitted = any document.
+        kind: Option<String>,
+    },
+}
+
+/// Runs the CLI and returns the process exit code (SPEC §3: 0 ok, 1 the mesh
+/// has errors, 2 usage or I/O error).
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Check { ref dir, format } => cmd_check(&cli.global, dir, format),
+        Command::Build {
+            ref dir,
+            ref out,
+            format,
+        } => cmd_build(&cli.global, dir, out.as_deref(), format),
+        Command::Graph {
+            ref dir,
+            format,
+            ref focus,
+            upstream,
+            downstream,
+            columns,
+        } => cmd_graph(
+            &cli.global,
+            dir,
+            format,
+            focus.as_deref(),
+            View {
+                focus: None,
+                upstream,
+                downstream,
+                columns,
+            },
+        ),
+        Command::Schema { ref kind } => cmd_schema(kind.as_deref()),
+    }
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn use_color(g: &Global) -> bool {
+    match g.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+fn default_out(dir: &Path) -> PathBuf {
+    dir.join("build")
+}
+
+fn run_check(dir: &Path, skip: &[PathBuf]) -> Result<Checked, ExitCode> {
+    crate::check(dir, skip).map_err(fail)
+}
+
+/// Prints diagnostics and the summary; returns the exit code they imply.
+fn report(g: &Global, checked: &Checked, format: Format) -> ExitCode {
+    let text = render::render(&checked.diagnostics, &checked.db, format, use_color(g));
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let s = Summary::of(&checked.diagnostics);
+    if !g.quiet && format == Format::Text {
+        let files = checked.db.len();
+        let products = checked.mesh.products.len();
+        let _ = writeln!(
+            err,
+            "{} {} error{}, {} warning{}, {} info{} ({} product{} in {} file{})",
+            if s.errors > 0 { "✗" } else { "✓" },
+            s.errors,
+            plural(s.errors),
+            s.warnings,
+            plural(s.warnings),
+            s.infos,
+            plural(s.infos),
+            products,
+            plural(products),
+            files,
+            plural(files)
+        );
+    }
+    if g.timings {
+        let _ = writeln!(err, "{}", checked.timings.line());
+    }
+    exit_for(g, checked)
+}
+
+fn exit_for(g: &Global, checked: &Checked) -> ExitCode {
+    let worst = checked.diagnostics.iter().map(|d| d.severity).max();
+    match worst {
+        Some(Severity::Error) => ExitCode::from(1),
+        Some(Severity::Warning) if g.deny_warnings => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn cmd_check(g: &Global, dir: &Path, format: Format) -> ExitCode {
+    let checked = match run_check(dir, &[default_out(dir)]) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    report(g, &checked, format)
+}
+
+fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> ExitCode {
+    let out = out.map(Path::to_path_buf).unwrap_or_else(|| default_out(dir));
+    // OUT must not contain the mesh: replacing it would delete the input.
+    if let (Ok(o), Ok(d)) = (out.canonicalize(), dir.canonicalize())
+        && d.starts_with(&o)
+    {
+        return fail(format!(
+            "output folder {} contains the mesh folder {}; choose another -o",
+            out.display(),
+            dir.display()
+        ));
+    }
+    let mut checked = match run_check(dir, std::slice::from_ref(&out)) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let code = exit_for(g, &checked);
+    if code != ExitCode::SUCCESS {
+        let _ = report(g, &checked, format);
+        if !g.quiet {
+            eprintln!("build stopped: nothing written to {}", out.display());
+        }
+        return code;
+    }
+    let t = std::time::Instant::now();
+    let artifacts = emit::render(&checked);
+    if let Err(e) = emit::write(&out, &artifacts) {
+        return fail(format!("cannot write {}: {e}", out.display()));
+    }
+    checked.timings.emit = t.elapsed();
+    let code = report(g, &checked, format);
+    if !g.quiet {
+        eprintln!("wrote {} files to {}", artifacts.len(), out.display());
+    }
+    code
+}
+
+fn cmd_graph(g: &Global, dir: &Path, format: GraphFormat, focus: Option<&str>, mut view: View) -> ExitCode {
+    let checked = match run_check(dir, &[default_out(dir)]) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Some(f) = focus {
+        match graph::find_node(&checked.mesh, f) {
+            Some(n) => view.focus = Some(n),
+            None => {
+                let candidates = checked.mesh.product_by_fqn.keys().map(String::as_str);
+                let hint = crate::diagnostics::suggest(f, candidates)
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return fail(format!("--focus `{f}` names no product, port or source table{hint}"));
+            }
+        }
+    }
+    let gr = MeshGraph::build(&checked.mesh);
+    let gj = graph::to_json(&checked.mesh, &gr, &view);
+    let text = match format {
+        GraphFormat::Dot => graph::to_dot(&gj),
+        GraphFormat::Mermaid => graph::to_mermaid(&gj),
+        GraphFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&gj).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if checked.diagnostics.is_empty() {
+        exit_for(g, &checked)
+    } else {
+        report(
+            &Global {
+                quiet: true,
+                ..g.clone()
+            },
+            &checked,
+            Format::Text,
+        )
+    }
+}
+
+fn cmd_schema(kind: Option<&str>) -> ExitCode {
+    let kind = match kind {
+        None => None,
+        Some(k) => match Kind::ALL.into_iter().find(|x| x.as_str().eq_ignore_ascii_case(k)) {
+            Some(k) => Some(k),
+            None => {
+                return fail(format!(
+                    "unknown kind `{k}`; one of Mesh, Domain, Team, Source, DataProduct"
+                ));
+            }
+        },
+    };
+    let mut s = serde_json::to_string_pretty(&crate::schema::schema(kind)).unwrap_or_default();
+    s.push('\n');
+    let _ = std::io::stdout().lock().write_all(s.as_bytes());
+    ExitCode::SUCCESS
+}

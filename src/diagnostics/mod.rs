@@ -1,0 +1,222 @@
+//! Diagnostics: one struct for every problem meshc reports, one table of
+//! codes, and one renderer per output format (`render`).
+
+pub mod render;
+
+use crate::source::Span;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $code:ident, $name:literal, $sev:ident, $summary:literal; )*) => {
+        /// Every diagnostic code meshc can emit. Codes are never reused.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $code, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$code, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$code => stringify!($code), )* }
+            }
+
+            /// The rule's kebab-case name.
+            pub fn name(self) -> &'static str {
+                match self { $( Code::$code => $name, )* }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self { $( Code::$code => Severity::$sev, )* }
+            }
+
+            /// One line: what the code flags.
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$code => $summary, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    M001, "yaml-syntax", Error, "a mesh file is not parseable YAML (or is not UTF-8, too large, or too deeply nested)";
+    M002, "schema", Error, "unknown field, wrong type or missing required field";
+    M003, "unknown-kind", Error, "unsupported apiVersion or kind";
+    M004, "duplicate-definition", Error, "two definitions of one name";
+    M005, "invalid-name", Error, "a name breaks the identifier pattern [a-z][a-z0-9_]*, at most 63 characters";
+    M006, "mesh-root", Error, "no Mesh document, or more than one";
+    R101, "unknown-domain", Error, "a domain that is not defined";
+    R102, "unknown-team", Error, "an owner or access.allow team that is not defined";
+    R103, "unknown-product", Error, "an input or reference names no product";
+    R104, "unknown-port", Error, "an input or reference names no output port of its product";
+    R105, "unknown-column", Error, "a consumed, key, quality or derivedFrom column that does not exist";
+    R106, "cycle", Error, "the product graph has a cycle";
+    R107, "unknown-source", Error, "an input names no source table";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A labelled place in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    /// The node the finding is about; `None` only for mesh-wide findings
+    /// such as "no Mesh document".
+    pub primary: Option<Label>,
+    /// Other places involved (the first definition of a duplicate, the
+    /// producer a consumer refers to, …).
+    pub related: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            message: message.into(),
+            primary: None,
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_primary(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.primary = Some(Label {
+            span,
+            message: label.into(),
+        });
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push(Label {
+            span,
+            message: label.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sort key: file, position, code — the order every renderer prints in.
+    pub fn sort_key(&self) -> (u32, u32, Code, &str) {
+        match &self.primary {
+            Some(l) => (l.span.file.0, l.span.start, self.code, &self.message),
+            None => (0, 0, self.code, &self.message),
+        }
+    }
+}
+
+/// Sorts diagnostics into their stable order and drops exact repeats.
+pub fn normalize(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        let ka = (a.primary.is_some(), a.sort_key());
+        let kb = (b.primary.is_some(), b.sort_key());
+        ka.cmp(&kb)
+    });
+    diags.dedup();
+}
+
+/// Counts by severity.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn of(diags: &[Diagnostic]) -> Self {
+        let mut s = Summary::default();
+        for d in diags {
+            match d.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+        }
+        s
+    }
+}
+
+/// The candidate closest to `name`, if it is close enough to be a typo.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_named() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate code {c}");
+            assert!(!c.name().is_empty());
+        }
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(suggest("nmae", ["name", "type"]), Some("name"));
+        assert_eq!(suggest("zzz", ["name", "type"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

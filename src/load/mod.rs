@@ -1,0 +1,193 @@
+//! Load: walk the mesh folder, read every meshc YAML file, parse them in
+//! parallel. Returns the documents plus diagnostics; only I/O problems with
+//! the folder itself (missing, unreadable) are errors.
+
+pub mod parse;
+pub mod sp;
+pub mod syntax;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, SourceDb, SourceFile, Span};
+pub use parse::FileResult;
+pub use sp::{Loc, Sp};
+pub use syntax::Document;
+
+/// Everything read from a mesh folder.
+#[derive(Debug)]
+pub struct Loaded {
+    pub db: SourceDb,
+    /// Documents in file order, then document order.
+    pub docs: Vec<(FileId, Document)>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A problem with the folder or a file that is not about its content.
+#[derive(Debug)]
+pub struct IoError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for IoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+/// Files are walked relative to `root`; folders in `skip` (absolute or
+/// relative to the current directory) are never entered.
+pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
+    let io_err = |path: &Path, e: std::io::Error| IoError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let meta = std::fs::metadata(root).map_err(|e| io_err(root, e))?;
+    if !meta.is_dir() {
+        return Err(IoError {
+            path: root.to_path_buf(),
+            message: "not a directory".into(),
+        });
+    }
+    let canon_root = root.canonicalize().map_err(|e| io_err(root, e))?;
+    let skip: Vec<PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
+
+    let paths = walk(root, &canon_root, &skip)?;
+
+    // Read in parallel; order is the sorted walk order.
+    let read: Vec<Result<Option<(String, Result<String, String>)>, IoError>> = paths
+        .par_iter()
+        .map(|(abs, rel)| {
+            let bytes = std::fs::read(abs).map_err(|e| io_err(abs, e))?;
+            if bytes.len() > parse::MAX_FILE_BYTES {
+                // Too big to be a mesh file we would read; report it only if
+                // its start says it is one.
+                let head = String::from_utf8_lossy(&bytes[..4096.min(bytes.len())]);
+                if !parse::mentions_meshc(&head) {
+                    return Ok(None);
+                }
+                return Ok(Some((
+                    rel.clone(),
+                    Err(format!(
+                        "file is {} bytes, above the {} MiB limit for a mesh file",
+                        bytes.len(),
+                        parse::MAX_FILE_BYTES / (1024 * 1024)
+                    )),
+                )));
+            }
+            match String::from_utf8(bytes) {
+                Ok(text) if parse::mentions_meshc(&text) => Ok(Some((rel.clone(), Ok(text)))),
+                Ok(_) => Ok(None),
+                Err(e) => {
+                    let text = String::from_utf8_lossy(e.as_bytes());
+                    if parse::mentions_meshc(&text) {
+                        Ok(Some((
+                            rel.clone(),
+                            Err(format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to())),
+                        )))
+                    } else {
+                        Ok(None)
+                    }
+                }
+            }
+        })
+        .collect();
+
+    let mut db = SourceDb::new(root);
+    let mut diagnostics = Vec::new();
+    let mut ids = Vec::new();
+    for r in read {
+        let Some((rel, content)) = r? else { continue };
+        match content {
+            Ok(text) => ids.push(db.add(SourceFile::new(rel, text))),
+            Err(msg) => {
+                let id = db.add(SourceFile::new(rel, String::new()));
+                diagnostics.push(
+                    Diagnostic::new(Code::M001, msg).with_primary(Span::new(id, 0, 0), ""),
+                );
+            }
+        }
+    }
+
+    let results: Vec<(FileId, FileResult)> = ids
+        .par_iter()
+        .map(|&id| (id, parse::parse_file(id, db.get(id))))
+        .collect();
+    let mut docs = Vec::new();
+    for (id, r) in results {
+        docs.extend(r.docs.into_iter().map(|d| (id, d)));
+        diagnostics.extend(r.diagnostics);
+    }
+    Ok(Loaded {
+        db,
+        docs,
+        diagnostics,
+    })
+}
+
+fn is_yaml(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml") | Some("yml")
+    )
+}
+
+/// The YAML files under `root`, sorted, as (path to read, path to show).
+fn walk(root: &Path, canon_root: &Path, skip: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, IoError> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let hidden = e.file_name().to_str().is_some_and(|n| n.starts_with('.'));
+            if hidden {
+                return false;
+            }
+            if e.file_type().is_dir()
+                && let Ok(c) = e.path().canonicalize()
+                && skip.iter().any(|s| *s == c)
+            {
+                return false;
+            }
+            true
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| IoError {
+            path: e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf()),
+            message: e.to_string(),
+        })?;
+        let path = entry.path();
+        if !is_yaml(path) {
+            continue;
+        }
+        let ft = entry.file_type();
+        let readable = if ft.is_symlink() {
+            // A link is read only when it points at a file inside the root.
+            match path.canonicalize() {
+                Ok(target) => target.starts_with(canon_root) && target.is_file(),
+                Err(_) => false,
+            }
+        } else {
+            ft.is_file()
+        };
+        if !readable {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        out.push((path.to_path_buf(), rel));
+    }
+    Ok(out)
+}

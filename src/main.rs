@@ -1,0 +1,5 @@
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    meshc::cli::run(meshc::cli::Cli::parse())
+}
