@@ -15,7 +15,11 @@ use crate::load::syntax::Kind;
 use crate::{Checked, emit};
 
 #[derive(Parser, Debug)]
-#[command(name = "meshc", version, about = "A compiler for a data mesh that lives in Git")]
+#[command(
+    name = "meshc",
+    version,
+    about = "A compiler for a data mesh that lives in Git"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -139,7 +143,8 @@ fn use_color(g: &Global) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
         }
     }
 }
@@ -205,7 +210,9 @@ fn cmd_check(g: &Global, dir: &Path, format: Format) -> ExitCode {
 }
 
 fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> ExitCode {
-    let out = out.map(Path::to_path_buf).unwrap_or_else(|| default_out(dir));
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| default_out(dir));
     // OUT must not contain the mesh: replacing it would delete the input.
     if let (Ok(o), Ok(d)) = (out.canonicalize(), dir.canonicalize())
         && d.starts_with(&o)
@@ -241,7 +248,13 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
     code
 }
 
-fn cmd_graph(g: &Global, dir: &Path, format: GraphFormat, focus: Option<&str>, mut view: View) -> ExitCode {
+fn cmd_graph(
+    g: &Global,
+    dir: &Path,
+    format: GraphFormat,
+    focus: Option<&str>,
+    mut view: View,
+) -> ExitCode {
     let checked = match run_check(dir, &[default_out(dir)]) {
         Ok(c) => c,
         Err(code) => return code,
@@ -254,7 +267,9 @@ fn cmd_graph(g: &Global, dir: &Path, format: GraphFormat, focus: Option<&str>, m
                 let hint = crate::diagnostics::suggest(f, candidates)
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
-                return fail(format!("--focus `{f}` names no product, port or source table{hint}"));
+                return fail(format!(
+                    "--focus `{f}` names no product, port or source table{hint}"
+                ));
             }
         }
     }
@@ -287,7 +302,10 @@ fn cmd_graph(g: &Global, dir: &Path, format: GraphFormat, focus: Option<&str>, m
 fn cmd_schema(kind: Option<&str>) -> ExitCode {
     let kind = match kind {
         None => None,
-        Some(k) => match Kind::ALL.into_iter().find(|x| x.as_str().eq_ignore_ascii_case(k)) {
+        Some(k) => match Kind::ALL
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(k))
+        {
             Some(k) => Some(k),
             None => {
                 return fail(format!(

@@ -34,7 +34,10 @@ pub fn render(checked: &Checked) -> Artifacts {
     json.push('\n');
     out.insert("lineage/graph.json".into(), json.into_bytes());
     out.insert("lineage/graph.dot".into(), graph::to_dot(&gj).into_bytes());
-    out.insert("lineage/graph.mmd".into(), graph::to_mermaid(&gj).into_bytes());
+    out.insert(
+        "lineage/graph.mmd".into(),
+        graph::to_mermaid(&gj).into_bytes(),
+    );
     out.insert(
         MARKER.into(),
         b"This folder is written by meshc build and replaced whole on every build.\n".to_vec(),

@@ -36,10 +36,17 @@ impl MeshGraph {
     pub fn build(mesh: &Mesh) -> Self {
         let mut graph = DiGraph::new();
         let mut index = BTreeMap::new();
-        let mut add = |g: &mut DiGraph<Node, Edge>, n: Node| *index.entry(n).or_insert_with(|| g.add_node(n));
+        let mut add =
+            |g: &mut DiGraph<Node, Edge>, n: Node| *index.entry(n).or_insert_with(|| g.add_node(n));
         for (si, s) in mesh.sources.iter().enumerate() {
             for ti in 0..s.spec.tables.len() {
-                add(&mut graph, Node::Table { source: SourceId(si as u32), table: ti });
+                add(
+                    &mut graph,
+                    Node::Table {
+                        source: SourceId(si as u32),
+                        table: ti,
+                    },
+                );
             }
         }
         for pid in mesh.product_ids() {
@@ -130,7 +137,11 @@ pub fn check_cycles(mesh: &Mesh) -> Vec<Diagnostic> {
             let next = mesh
                 .product_ids()
                 .filter(|c| members.contains(c))
-                .filter(|c| mesh.product(*c).inputs.iter().any(|i| matches!(i.target, InputTarget::Port { product, .. } if product == cur)))
+                .filter(|c| {
+                    mesh.product(*c).inputs.iter().any(
+                        |i| matches!(i.target, InputTarget::Port { product, .. } if product == cur),
+                    )
+                })
                 .min_by_key(|c| (!(*c == start), mesh.product(*c).fqn.clone()));
             let Some(next) = next else { break };
             if next == start || visited.contains(&next) {
@@ -147,10 +158,15 @@ pub fn check_cycles(mesh: &Mesh) -> Vec<Diagnostic> {
         for w in path.windows(2) {
             let (producer, consumer) = (w[0], w[1]);
             let c = mesh.product(consumer);
-            if let Some(input) = c.inputs.iter().find(|i| matches!(i.target, InputTarget::Port { product, .. } if product == producer)) {
+            if let Some(input) = c.inputs.iter().find(
+                |i| matches!(i.target, InputTarget::Port { product, .. } if product == producer),
+            ) {
                 let decl = &c.spec.inputs[input.index];
                 let loc = decl.product.as_ref().map(|n| n.loc).unwrap_or(decl.loc);
-                spans.push((span_of(c.file, loc), format!("`{}` reads `{}`", c.fqn, mesh.product(producer).fqn)));
+                spans.push((
+                    span_of(c.file, loc),
+                    format!("`{}` reads `{}`", c.fqn, mesh.product(producer).fqn),
+                ));
             }
         }
         let mut d = Diagnostic::new(Code::R106, format!("dependency cycle: {}", names.join(" → ")))
@@ -221,7 +237,12 @@ pub fn find_node(mesh: &Mesh, fqn: &str) -> Option<Node> {
         return Some(Node::Port { product: p, port });
     }
     let &s = mesh.source_by_fqn.get(owner)?;
-    let table = mesh.source(s).spec.tables.iter().position(|t| t.name.as_str() == last)?;
+    let table = mesh
+        .source(s)
+        .spec
+        .tables
+        .iter()
+        .position(|t| t.name.as_str() == last)?;
     Some(Node::Table { source: s, table })
 }
 
@@ -242,7 +263,12 @@ fn node_info(mesh: &Mesh, n: Node) -> JsonNode {
                 id: p.fqn.clone(),
                 kind: "product",
                 domain: p.domain_name.clone(),
-                label: p.metadata.title.as_ref().map(|t| t.value.clone()).unwrap_or_else(|| p.name.clone()),
+                label: p
+                    .metadata
+                    .title
+                    .as_ref()
+                    .map(|t| t.value.clone())
+                    .unwrap_or_else(|| p.name.clone()),
             }
         }
         Node::Port { product, port } => {
@@ -268,7 +294,10 @@ pub fn to_json(mesh: &Mesh, g: &MeshGraph, view: &View) -> GraphJson {
             // what it publishes and what reads those ports.
             let mut starts = vec![f];
             if let Node::Product(p) = f {
-                starts.extend((0..mesh.product(p).spec.outputs.len()).map(|port| Node::Port { product: p, port }));
+                starts.extend(
+                    (0..mesh.product(p).spec.outputs.len())
+                        .map(|port| Node::Port { product: p, port }),
+                );
             }
             for s in starts {
                 if view.upstream || both {
@@ -286,7 +315,9 @@ pub fn to_json(mesh: &Mesh, g: &MeshGraph, view: &View) -> GraphJson {
     nodes.sort_by(|a, b| a.id.cmp(&b.id));
     let mut edges = Vec::new();
     for e in g.graph.edge_indices() {
-        let Some((a, b)) = g.graph.edge_endpoints(e) else { continue };
+        let Some((a, b)) = g.graph.edge_endpoints(e) else {
+            continue;
+        };
         let (na, nb) = (g.graph[a], g.graph[b]);
         if keep.contains(&na) && keep.contains(&nb) {
             edges.push(JsonEdge {
@@ -341,20 +372,35 @@ pub fn to_dot(g: &GraphJson) -> String {
         by_domain.entry(&n.domain).or_default().push(n);
     }
     for (i, (domain, nodes)) in by_domain.iter().enumerate() {
-        out.push_str(&format!("  subgraph cluster_{i} {{\n    label=\"{}\";\n", dot_escape(domain)));
+        out.push_str(&format!(
+            "  subgraph cluster_{i} {{\n    label=\"{}\";\n",
+            dot_escape(domain)
+        ));
         for n in nodes {
             let shape = match n.kind {
                 "product" => "box, style=\"rounded,filled\", fillcolor=\"#e8f0fe\"",
                 "port" => "ellipse",
                 _ => "cylinder",
             };
-            out.push_str(&format!("    \"{}\" [label=\"{}\", shape={shape}];\n", dot_escape(&n.id), dot_escape(&n.label)));
+            out.push_str(&format!(
+                "    \"{}\" [label=\"{}\", shape={shape}];\n",
+                dot_escape(&n.id),
+                dot_escape(&n.label)
+            ));
         }
         out.push_str("  }\n");
     }
     for e in &g.edges {
-        let style = if e.kind == "publishes" { " [style=dashed, arrowhead=none]" } else { "" };
-        out.push_str(&format!("  \"{}\" -> \"{}\"{style};\n", dot_escape(&e.from), dot_escape(&e.to)));
+        let style = if e.kind == "publishes" {
+            " [style=dashed, arrowhead=none]"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  \"{}\" -> \"{}\"{style};\n",
+            dot_escape(&e.from),
+            dot_escape(&e.to)
+        ));
     }
     if let Some(cols) = &g.column_edges {
         for e in cols {
@@ -370,7 +416,15 @@ pub fn to_dot(g: &GraphJson) -> String {
 }
 
 fn mermaid_id(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn mermaid_label(s: &str) -> String {
@@ -385,20 +439,32 @@ pub fn to_mermaid(g: &GraphJson) -> String {
         by_domain.entry(&n.domain).or_default().push(n);
     }
     for (domain, nodes) in &by_domain {
-        out.push_str(&format!("  subgraph d_{}[\"{}\"]\n", mermaid_id(domain), mermaid_label(domain)));
+        out.push_str(&format!(
+            "  subgraph d_{}[\"{}\"]\n",
+            mermaid_id(domain),
+            mermaid_label(domain)
+        ));
         for n in nodes {
             let (open, close) = match n.kind {
                 "product" => ("[", "]"),
                 "port" => ("([", "])"),
                 _ => ("[(", ")]"),
             };
-            out.push_str(&format!("    {}{open}\"{}\"{close}\n", mermaid_id(&n.id), mermaid_label(&n.label)));
+            out.push_str(&format!(
+                "    {}{open}\"{}\"{close}\n",
+                mermaid_id(&n.id),
+                mermaid_label(&n.label)
+            ));
         }
         out.push_str("  end\n");
     }
     for e in &g.edges {
         let arrow = if e.kind == "publishes" { "---" } else { "-->" };
-        out.push_str(&format!("  {} {arrow} {}\n", mermaid_id(&e.from), mermaid_id(&e.to)));
+        out.push_str(&format!(
+            "  {} {arrow} {}\n",
+            mermaid_id(&e.from),
+            mermaid_id(&e.to)
+        ));
     }
     if let Some(cols) = &g.column_edges {
         // Columns are not nodes of the product graph: draw them as their own
@@ -408,9 +474,17 @@ pub fn to_mermaid(g: &GraphJson) -> String {
             for c in [&e.from, &e.to] {
                 if cols_seen.insert(c.clone()) {
                     let label = c.rsplit('.').next().unwrap_or(c);
-                    out.push_str(&format!("  {}{{{{\"{}\"}}}}\n", mermaid_id(&format!("col_{c}")), mermaid_label(label)));
+                    out.push_str(&format!(
+                        "  {}{{{{\"{}\"}}}}\n",
+                        mermaid_id(&format!("col_{c}")),
+                        mermaid_label(label)
+                    ));
                     if let Some((port, _)) = c.rsplit_once('.') {
-                        out.push_str(&format!("  {} -.- {}\n", mermaid_id(port), mermaid_id(&format!("col_{c}"))));
+                        out.push_str(&format!(
+                            "  {} -.- {}\n",
+                            mermaid_id(port),
+                            mermaid_id(&format!("col_{c}"))
+                        ));
                     }
                 }
             }

@@ -201,7 +201,12 @@ fn column_info(owner: &str, c: &Column) -> ColumnInfo {
         nullable: c.nullable.as_ref().map(|n| n.value).unwrap_or(true),
         description: s(&c.description),
         classification: s(&c.classification),
-        masking: c.masking.as_ref().map(|m| m.as_str()).unwrap_or("none").to_string(),
+        masking: c
+            .masking
+            .as_ref()
+            .map(|m| m.as_str())
+            .unwrap_or("none")
+            .to_string(),
         derived_from: c.derived_from.iter().map(|d| d.value.clone()).collect(),
     }
 }
@@ -210,11 +215,19 @@ fn port_info(product_fqn: &str, p: &Port) -> PortInfo {
     let fqn = format!("{product_fqn}.{}", p.name.as_str());
     PortInfo {
         name: p.name.value.clone(),
-        port_type: p.port_type.as_ref().map(|t| t.as_str()).unwrap_or("table").to_string(),
+        port_type: p
+            .port_type
+            .as_ref()
+            .map(|t| t.as_str())
+            .unwrap_or("table")
+            .to_string(),
         visibility: port_visibility(p).as_str().to_string(),
         description: s(&p.description),
         primary_key: p.primary_key.iter().map(|k| k.value.clone()).collect(),
-        columns: p.columns.as_ref().map(|cs| cs.iter().map(|c| column_info(&fqn, c)).collect()),
+        columns: p
+            .columns
+            .as_ref()
+            .map(|cs| cs.iter().map(|c| column_info(&fqn, c)).collect()),
         quality: p.quality.iter().map(|q| to_value(&q.value)).collect(),
         sla: p.sla.as_ref().map(|x| to_value(&x.value)),
         contract: s(&p.contract),
@@ -340,12 +353,20 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
                                 InputTarget::Table { .. } => "source",
                             },
                             version: s(&decl.version),
-                            columns: decl.columns.as_ref().map(|cs| cs.iter().map(|c| c.value.clone()).collect()),
+                            columns: decl
+                                .columns
+                                .as_ref()
+                                .map(|cs| cs.iter().map(|c| c.value.clone()).collect()),
                             purpose: s(&decl.purpose),
                         }
                     })
                     .collect(),
-                ports: p.spec.outputs.iter().map(|o| port_info(&p.fqn, o)).collect(),
+                ports: p
+                    .spec
+                    .outputs
+                    .iter()
+                    .map(|o| port_info(&p.fqn, o))
+                    .collect(),
                 access: p
                     .spec
                     .access

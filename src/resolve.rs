@@ -40,15 +40,15 @@ impl Ctx {
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
                 .collect();
-            let mut d = Diagnostic::new(
-                Code::M005,
-                format!("{what} name `{}` {why}", name.as_str()),
-            )
-            .with_primary(span_of(file, name.loc), "");
+            let mut d =
+                Diagnostic::new(Code::M005, format!("{what} name `{}` {why}", name.as_str()))
+                    .with_primary(span_of(file, name.loc), "");
             if valid_name(&fixed) && fixed != *name.as_str() {
                 d = d.with_help(format!("try `{fixed}`"));
             } else {
-                d = d.with_help("names start with a lowercase letter, then lowercase letters, digits or `_`");
+                d = d.with_help(
+                    "names start with a lowercase letter, then lowercase letters, digits or `_`",
+                );
             }
             self.push(d);
         }
@@ -68,7 +68,13 @@ fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -
     suggest(name, candidates).map(|s| format!("did you mean `{s}`?"))
 }
 
-fn unknown(code: Code, what: &str, file: FileId, name: &Sp<String>, help: Option<String>) -> Diagnostic {
+fn unknown(
+    code: Code,
+    what: &str,
+    file: FileId,
+    name: &Sp<String>,
+    help: Option<String>,
+) -> Diagnostic {
     let d = Diagnostic::new(code, format!("unknown {what} `{}`", name.as_str()))
         .with_primary(span_of(file, name.loc), "");
     match help {
@@ -172,7 +178,10 @@ pub fn resolve(docs: Vec<(FileId, Document)>) -> (Mesh, Vec<Diagnostic>) {
                 cx.push(
                     Diagnostic::new(Code::M006, "more than one Mesh document")
                         .with_primary(span_of(other.file, other.metadata.name.loc), "another Mesh")
-                        .with_related(span_of(first.file, first.metadata.name.loc), "first Mesh here")
+                        .with_related(
+                            span_of(first.file, first.metadata.name.loc),
+                            "first Mesh here",
+                        )
                         .with_help("a mesh has exactly one Mesh document; merge them"),
                 );
             }
@@ -182,11 +191,18 @@ pub fn resolve(docs: Vec<(FileId, Document)>) -> (Mesh, Vec<Diagnostic>) {
         apply_root(&mut cx, &mut mesh, &root);
         mesh.root = Some(root);
     } else {
-        mesh.classifications = DEFAULT_CLASSIFICATIONS.iter().map(|s| s.to_string()).collect();
+        mesh.classifications = DEFAULT_CLASSIFICATIONS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     }
 
     for (file, metadata, spec, fqn, name) in source_items {
-        let domain_name = metadata.domain.as_ref().map(|d| d.value.clone()).unwrap_or_default();
+        let domain_name = metadata
+            .domain
+            .as_ref()
+            .map(|d| d.value.clone())
+            .unwrap_or_default();
         let id = SourceId(mesh.sources.len() as u32);
         mesh.source_by_fqn.insert(fqn.clone(), id);
         mesh.sources.push(Source {
@@ -201,7 +217,11 @@ pub fn resolve(docs: Vec<(FileId, Document)>) -> (Mesh, Vec<Diagnostic>) {
         });
     }
     for (file, metadata, spec, fqn, name) in product_items {
-        let domain_name = metadata.domain.as_ref().map(|d| d.value.clone()).unwrap_or_default();
+        let domain_name = metadata
+            .domain
+            .as_ref()
+            .map(|d| d.value.clone())
+            .unwrap_or_default();
         let id = ProductId(mesh.products.len() as u32);
         mesh.product_by_fqn.insert(fqn.clone(), id);
         mesh.products.push(Product {
@@ -277,7 +297,10 @@ fn apply_root(cx: &mut Ctx, mesh: &mut Mesh, root: &MeshDoc) {
             }
             list.iter().map(|c| c.value.clone()).collect()
         }
-        None => DEFAULT_CLASSIFICATIONS.iter().map(|s| s.to_string()).collect(),
+        None => DEFAULT_CLASSIFICATIONS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
     };
     let mut seen: BTreeMap<&str, Loc> = BTreeMap::new();
     for t in &spec.targets {
@@ -365,11 +388,21 @@ fn resolve_owners(cx: &mut Ctx, mesh: &mut Mesh) {
     for (d, o) in mesh.domains.iter_mut().zip(owners) {
         d.owner = o;
     }
-    for ((s, o), d) in mesh.sources.iter_mut().zip(source_owners).zip(source_domains) {
+    for ((s, o), d) in mesh
+        .sources
+        .iter_mut()
+        .zip(source_owners)
+        .zip(source_domains)
+    {
         s.owner = o;
         s.domain = d;
     }
-    for ((p, o), d) in mesh.products.iter_mut().zip(product_owners).zip(product_domains) {
+    for ((p, o), d) in mesh
+        .products
+        .iter_mut()
+        .zip(product_owners)
+        .zip(product_domains)
+    {
         p.owner = o;
         p.domain = d;
     }
@@ -399,11 +432,22 @@ fn check_source_shape(cx: &mut Ctx, s: &Source) {
     for t in &s.spec.tables {
         cx.check_name(s.file, &t.name, "table");
         if let Some(first) = seen.get(t.name.as_str()) {
-            cx.duplicate("table", &format!("{}.{}", s.fqn, t.name.as_str()), s.file, t.name.loc, (s.file, *first));
+            cx.duplicate(
+                "table",
+                &format!("{}.{}", s.fqn, t.name.as_str()),
+                s.file,
+                t.name.loc,
+                (s.file, *first),
+            );
         } else {
             seen.insert(t.name.as_str(), t.name.loc);
         }
-        check_columns(cx, s.file, &format!("{}.{}", s.fqn, t.name.as_str()), &t.columns);
+        check_columns(
+            cx,
+            s.file,
+            &format!("{}.{}", s.fqn, t.name.as_str()),
+            &t.columns,
+        );
     }
 }
 
@@ -455,7 +499,13 @@ fn check_product_shape(cx: &mut Ctx, p: &Product) {
                     Code::M002,
                     format!("port `{port_fqn}` has both `contract` and `columns`"),
                 )
-                .with_primary(span_of(file, port.contract.as_ref().map(|c| c.loc).unwrap_or(port.loc)), "")
+                .with_primary(
+                    span_of(
+                        file,
+                        port.contract.as_ref().map(|c| c.loc).unwrap_or(port.loc),
+                    ),
+                    "",
+                )
                 .with_help("take the schema from the contract file or write `columns`, not both"),
             );
         }
@@ -496,14 +546,24 @@ fn lookup_product(cx: &mut Ctx, mesh: &Mesh, file: FileId, name: &Sp<String>) ->
             .map(|m| format!("products are named `domain.product`: did you mean `{m}`?"));
     }
     if help.is_none() && mesh.source_by_fqn.contains_key(name.as_str()) {
-        help = Some(format!("`{}` is a source: use `source: {}.<table>`", name.as_str(), name.as_str()));
+        help = Some(format!(
+            "`{}` is a source: use `source: {}.<table>`",
+            name.as_str(),
+            name.as_str()
+        ));
     }
     cx.push(unknown(Code::R103, "product", file, name, help));
     None
 }
 
 /// Looks up a port on a product; R104 when missing.
-fn lookup_port(cx: &mut Ctx, mesh: &Mesh, file: FileId, product: ProductId, name: &Sp<String>) -> Option<usize> {
+fn lookup_port(
+    cx: &mut Ctx,
+    mesh: &Mesh,
+    file: FileId,
+    product: ProductId,
+    name: &Sp<String>,
+) -> Option<usize> {
     let p = mesh.product(product);
     if let Some((i, _)) = p.port(name) {
         return Some(i);
@@ -558,7 +618,9 @@ fn resolve_inputs(cx: &mut Ctx, mesh: &Mesh, id: ProductId) -> Vec<ResolvedInput
                         ));
                     }
                 }
-                if let Some(r) = resolve_source_input(cx, mesh, file, src, input.columns.as_deref(), index) {
+                if let Some(r) =
+                    resolve_source_input(cx, mesh, file, src, input.columns.as_deref(), index)
+                {
                     out.push(r);
                 }
             }
@@ -574,14 +636,19 @@ fn resolve_inputs(cx: &mut Ctx, mesh: &Mesh, id: ProductId) -> Vec<ResolvedInput
                     },
                     None if pp.spec.outputs.len() == 1 => 0,
                     None => {
-                        let names: Vec<&str> = pp.spec.outputs.iter().map(|o| o.name.as_str()).collect();
+                        let names: Vec<&str> =
+                            pp.spec.outputs.iter().map(|o| o.name.as_str()).collect();
                         cx.push(
                             Diagnostic::new(
                                 Code::R104,
                                 format!(
                                     "input on `{}` does not name a port and the product has {}",
                                     pp.fqn,
-                                    if names.is_empty() { "none".to_string() } else { format!("{} ports", names.len()) }
+                                    if names.is_empty() {
+                                        "none".to_string()
+                                    } else {
+                                        format!("{} ports", names.len())
+                                    }
                                 ),
                             )
                             .with_primary(span_of(file, prod.loc), "")
@@ -603,7 +670,14 @@ fn resolve_inputs(cx: &mut Ctx, mesh: &Mesh, id: ProductId) -> Vec<ResolvedInput
                         for c in list {
                             match defs.iter().position(|d| d.name.as_str() == c.as_str()) {
                                 Some(i) => idx.push(i),
-                                None => unknown_column(cx, file, c, &port_fqn, defs, Some((pp.file, port_def.name.loc))),
+                                None => unknown_column(
+                                    cx,
+                                    file,
+                                    c,
+                                    &port_fqn,
+                                    defs,
+                                    Some((pp.file, port_def.name.loc)),
+                                ),
                             }
                         }
                         idx.sort();
@@ -645,9 +719,13 @@ fn resolve_source_input(
         let help = suggest(source_fqn, mesh.source_by_fqn.keys().map(String::as_str))
             .map(|s| format!("did you mean `{s}.{table}`?"))
             .or_else(|| {
-                mesh.product_by_fqn
-                    .contains_key(name.as_str())
-                    .then(|| format!("`{}` is a product: use `product: {}`", name.as_str(), name.as_str()))
+                mesh.product_by_fqn.contains_key(name.as_str()).then(|| {
+                    format!(
+                        "`{}` is a product: use `product: {}`",
+                        name.as_str(),
+                        name.as_str()
+                    )
+                })
             })
             .unwrap_or_else(|| "a source input names `domain.source.table`".into());
         cx.push(unknown(Code::R107, "source", file, name, Some(help)));
@@ -660,8 +738,10 @@ fn resolve_source_input(
             .map(|t| format!("did you mean `{source_fqn}.{t}`?"))
             .unwrap_or_else(|| format!("`{source_fqn}` has tables: {}", names.join(", ")));
         cx.push(
-            unknown(Code::R107, "source table", file, name, Some(help))
-                .with_related(span_of(s.file, s.metadata.name.loc), format!("`{source_fqn}` is defined here")),
+            unknown(Code::R107, "source table", file, name, Some(help)).with_related(
+                span_of(s.file, s.metadata.name.loc),
+                format!("`{source_fqn}` is defined here"),
+            ),
         );
         return None;
     };
@@ -680,7 +760,10 @@ fn resolve_source_input(
     });
     Some(ResolvedInput {
         index,
-        target: InputTarget::Table { source: sid, table: ti },
+        target: InputTarget::Table {
+            source: sid,
+            table: ti,
+        },
         columns: cols,
     })
 }
@@ -691,14 +774,20 @@ fn resolve_access(cx: &mut Ctx, mesh: &Mesh, id: ProductId) {
     for entry in &access.allow {
         match (&entry.team, &entry.product) {
             (Some(_), Some(pr)) => cx.push(
-                Diagnostic::new(Code::M002, "an access entry names both `team` and `product`")
-                    .with_primary(span_of(p.file, pr.loc), "")
-                    .with_help("write one entry per principal"),
+                Diagnostic::new(
+                    Code::M002,
+                    "an access entry names both `team` and `product`",
+                )
+                .with_primary(span_of(p.file, pr.loc), "")
+                .with_help("write one entry per principal"),
             ),
             (None, None) => cx.push(
-                Diagnostic::new(Code::M002, "an access entry names neither `team` nor `product`")
-                    .with_primary(span_of(p.file, entry.loc), "")
-                    .with_help("add `team: <team>` or `product: domain.product`"),
+                Diagnostic::new(
+                    Code::M002,
+                    "an access entry names neither `team` nor `product`",
+                )
+                .with_primary(span_of(p.file, entry.loc), "")
+                .with_help("add `team: <team>` or `product: domain.product`"),
             ),
             (None, Some(pr)) => {
                 lookup_product(cx, mesh, p.file, pr);
@@ -716,12 +805,18 @@ fn resolve_access(cx: &mut Ctx, mesh: &Mesh, id: ProductId) {
             }
             None => ports.extend(0..p.spec.outputs.len()),
         }
-        let named: Vec<&Sp<String>> = entry.columns.iter().flatten().chain(entry.unmasked.iter()).collect();
+        let named: Vec<&Sp<String>> = entry
+            .columns
+            .iter()
+            .flatten()
+            .chain(entry.unmasked.iter())
+            .collect();
         for c in named {
-            let found = ports
-                .iter()
-                .any(|&i| port_columns(&p.spec.outputs[i]).iter().any(|d| d.name.as_str() == c.as_str()))
-                || ports.iter().any(|&i| p.spec.outputs[i].columns.is_none());
+            let found = ports.iter().any(|&i| {
+                port_columns(&p.spec.outputs[i])
+                    .iter()
+                    .any(|d| d.name.as_str() == c.as_str())
+            }) || ports.iter().any(|&i| p.spec.outputs[i].columns.is_none());
             if !found && !ports.is_empty() {
                 let all: Vec<Sp<Column>> = ports
                     .iter()
@@ -749,13 +844,23 @@ fn resolve_deprecation(cx: &mut Ctx, mesh: &Mesh, id: ProductId) {
 
 /// Resolves a column FQN (`domain.product.port.column` or
 /// `domain.source.table.column`).
-fn resolve_column_fqn(cx: &mut Ctx, mesh: &Mesh, file: FileId, name: &Sp<String>) -> Option<ColumnRef> {
+fn resolve_column_fqn(
+    cx: &mut Ctx,
+    mesh: &Mesh,
+    file: FileId,
+    name: &Sp<String>,
+) -> Option<ColumnRef> {
     let parts: Vec<&str> = name.split('.').collect();
     if parts.len() != 4 {
         cx.push(
-            Diagnostic::new(Code::R105, format!("`{}` is not a column name", name.as_str()))
-                .with_primary(span_of(file, name.loc), "")
-                .with_help("derivedFrom lists `domain.product.port.column` or `domain.source.table.column`"),
+            Diagnostic::new(
+                Code::R105,
+                format!("`{}` is not a column name", name.as_str()),
+            )
+            .with_primary(span_of(file, name.loc), "")
+            .with_help(
+                "derivedFrom lists `domain.product.port.column` or `domain.source.table.column`",
+            ),
         );
         return None;
     }
@@ -770,31 +875,61 @@ fn resolve_column_fqn(cx: &mut Ctx, mesh: &Mesh, file: FileId, name: &Sp<String>
         };
         let Some(column) = cols.iter().position(|c| c.name.as_str() == parts[3]) else {
             let fqn = format!("{owner}.{}", parts[2]);
-            unknown_column(cx, file, &Sp::new(parts[3].to_string(), name.loc), &fqn, cols, Some((p.file, def.name.loc)));
+            unknown_column(
+                cx,
+                file,
+                &Sp::new(parts[3].to_string(), name.loc),
+                &fqn,
+                cols,
+                Some((p.file, def.name.loc)),
+            );
             return None;
         };
-        return Some(ColumnRef::Port { product: pid, port, column });
+        return Some(ColumnRef::Port {
+            product: pid,
+            port,
+            column,
+        });
     }
     if let Some(&sid) = mesh.source_by_fqn.get(&owner) {
         let s = mesh.source(sid);
-        let Some(table) = s.spec.tables.iter().position(|t| t.name.as_str() == parts[2]) else {
+        let Some(table) = s
+            .spec
+            .tables
+            .iter()
+            .position(|t| t.name.as_str() == parts[2])
+        else {
             let names: Vec<&str> = s.spec.tables.iter().map(|t| t.name.as_str()).collect();
             let help = did_you_mean(parts[2], names.iter().copied())
                 .unwrap_or_else(|| format!("`{owner}` has tables: {}", names.join(", ")));
             cx.push(
-                Diagnostic::new(Code::R107, format!("unknown source table `{owner}.{}`", parts[2]))
-                    .with_primary(span_of(file, name.loc), "")
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::R107,
+                    format!("unknown source table `{owner}.{}`", parts[2]),
+                )
+                .with_primary(span_of(file, name.loc), "")
+                .with_help(help),
             );
             return None;
         };
         let t = &s.spec.tables[table];
         let Some(column) = t.columns.iter().position(|c| c.name.as_str() == parts[3]) else {
             let fqn = format!("{owner}.{}", parts[2]);
-            unknown_column(cx, file, &Sp::new(parts[3].to_string(), name.loc), &fqn, &t.columns, Some((s.file, t.name.loc)));
+            unknown_column(
+                cx,
+                file,
+                &Sp::new(parts[3].to_string(), name.loc),
+                &fqn,
+                &t.columns,
+                Some((s.file, t.name.loc)),
+            );
             return None;
         };
-        return Some(ColumnRef::Table { source: sid, table, column });
+        return Some(ColumnRef::Table {
+            source: sid,
+            table,
+            column,
+        });
     }
     let candidates: Vec<&str> = mesh
         .product_by_fqn
@@ -805,9 +940,12 @@ fn resolve_column_fqn(cx: &mut Ctx, mesh: &Mesh, file: FileId, name: &Sp<String>
     let help = did_you_mean(&owner, candidates.iter().copied())
         .unwrap_or_else(|| "the first two parts name a product or a source".into());
     cx.push(
-        Diagnostic::new(Code::R103, format!("unknown product or source `{owner}` in `{}`", name.as_str()))
-            .with_primary(span_of(file, name.loc), "")
-            .with_help(help),
+        Diagnostic::new(
+            Code::R103,
+            format!("unknown product or source `{owner}` in `{}`", name.as_str()),
+        )
+        .with_primary(span_of(file, name.loc), "")
+        .with_help(help),
     );
     None
 }

@@ -175,7 +175,12 @@ fn text(diags: &[Diagnostic], db: &SourceDb, color: bool) -> String {
     for d in diags {
         let td = text_diag(d, db);
         if handler.render_report(&mut out, &td).is_err() {
-            out.push_str(&format!("{}: {} [{}]\n", d.severity.as_str(), d.message, d.code));
+            out.push_str(&format!(
+                "{}: {} [{}]\n",
+                d.severity.as_str(),
+                d.message,
+                d.code
+            ));
         }
         out.push('\n');
     }
@@ -256,7 +261,9 @@ fn json(diags: &[Diagnostic], db: &SourceDb) -> String {
 // ---------------------------------------------------------------- github
 
 fn gh_escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn gh_escape_prop(s: &str) -> String {

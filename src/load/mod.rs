@@ -86,7 +86,10 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
                     if parse::mentions_meshc(&text) {
                         Ok(Some((
                             rel.clone(),
-                            Err(format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to())),
+                            Err(format!(
+                                "not valid UTF-8 (at byte {})",
+                                e.utf8_error().valid_up_to()
+                            )),
                         )))
                     } else {
                         Ok(None)
@@ -105,9 +108,8 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
             Ok(text) => ids.push(db.add(SourceFile::new(rel, text))),
             Err(msg) => {
                 let id = db.add(SourceFile::new(rel, String::new()));
-                diagnostics.push(
-                    Diagnostic::new(Code::M001, msg).with_primary(Span::new(id, 0, 0), ""),
-                );
+                diagnostics
+                    .push(Diagnostic::new(Code::M001, msg).with_primary(Span::new(id, 0, 0), ""));
             }
         }
     }
@@ -136,7 +138,11 @@ fn is_yaml(p: &Path) -> bool {
 }
 
 /// The YAML files under `root`, sorted, as (path to read, path to show).
-fn walk(root: &Path, canon_root: &Path, skip: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, IoError> {
+fn walk(
+    root: &Path,
+    canon_root: &Path,
+    skip: &[PathBuf],
+) -> Result<Vec<(PathBuf, String)>, IoError> {
     let mut out = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
@@ -160,7 +166,10 @@ fn walk(root: &Path, canon_root: &Path, skip: &[PathBuf]) -> Result<Vec<(PathBuf
         });
     for entry in walker {
         let entry = entry.map_err(|e| IoError {
-            path: e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf()),
+            path: e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| root.to_path_buf()),
             message: e.to_string(),
         })?;
         let path = entry.path();

@@ -148,7 +148,11 @@ pub fn parse_file(file: FileId, src: &SourceFile) -> FileResult {
 }
 
 pub(crate) fn span(file: FileId, loc: Loc) -> Span {
-    Span::new(file, loc.start as usize, (loc.start + loc.len.max(1)) as usize)
+    Span::new(
+        file,
+        loc.start as usize,
+        (loc.start + loc.len.max(1)) as usize,
+    )
 }
 
 /// Turns a serde-saphyr error into (code, message, location, help).
@@ -191,7 +195,10 @@ fn yaml_error(e: &serde_saphyr::Error) -> (Code, String, Loc, Option<String>) {
         let help = if lower.contains("duplicate") {
             Some("remove or rename one of the two keys".to_string())
         } else if lower.contains("budget") || lower.contains("alias") || lower.contains("depth") {
-            Some("meshc bounds nesting, aliases and size so hostile YAML cannot exhaust memory".into())
+            Some(
+                "meshc bounds nesting, aliases and size so hostile YAML cannot exhaust memory"
+                    .into(),
+            )
         } else {
             None
         };
@@ -436,7 +443,11 @@ impl RawDoc {
             return;
         }
         for key in &self.unknown {
-            let mut d = diag(Code::M002, format!("unknown field `{}`", key.as_str()), key.loc);
+            let mut d = diag(
+                Code::M002,
+                format!("unknown field `{}`", key.as_str()),
+                key.loc,
+            );
             if let Some(s) = suggest(key, TOP_FIELDS) {
                 d = d.with_help(format!("did you mean `{s}`?"));
             } else {
@@ -492,10 +503,12 @@ impl RawDoc {
                     .push(diag(Code::M002, "missing field `spec`".into(), start));
                 return;
             }
-            RawSpec::Missing | RawSpec::Ignored => match spec_from_json(kind, serde_json::Value::Null) {
-                Ok(s) => s,
-                Err(_) => return,
-            },
+            RawSpec::Missing | RawSpec::Ignored => {
+                match spec_from_json(kind, serde_json::Value::Null) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                }
+            }
         };
         let mut ok = true;
         if let Some(d) = &metadata.domain

@@ -224,7 +224,9 @@ pub struct ProductSpec {
     pub access: Option<Access>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
@@ -279,7 +281,9 @@ pub struct Input {
     pub purpose: Option<Sp<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PortType {
     Table,
@@ -299,7 +303,9 @@ impl PortType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Visibility {
     Public,
@@ -368,7 +374,9 @@ pub struct Column {
     pub derived_from: Vec<Sp<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Masking {
     None,
@@ -388,7 +396,9 @@ impl Masking {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum QualityType {
     NotNull,
@@ -525,9 +535,29 @@ pub mod envelope {
         };
     }
 
-    envelope!(MeshDocument, "^Mesh$", MeshSpec, "The Mesh: targets, naming, governance (exactly one).");
+    envelope!(
+        MeshDocument,
+        "^Mesh$",
+        MeshSpec,
+        "The Mesh: targets, naming, governance (exactly one)."
+    );
     envelope!(DomainDocument, "^Domain$", DomainSpec, "A business domain.");
-    envelope!(TeamDocument, "^Team$", TeamSpec, "A team that owns domains, sources and products.");
-    envelope!(SourceDocument, "^Source$", SourceSpec, "An operational system products read from.");
-    envelope!(DataProductDocument, "^DataProduct$", ProductSpec, "A data product: inputs, output ports, access.");
+    envelope!(
+        TeamDocument,
+        "^Team$",
+        TeamSpec,
+        "A team that owns domains, sources and products."
+    );
+    envelope!(
+        SourceDocument,
+        "^Source$",
+        SourceSpec,
+        "An operational system products read from."
+    );
+    envelope!(
+        DataProductDocument,
+        "^DataProduct$",
+        ProductSpec,
+        "A data product: inputs, output ports, access."
+    );
 }

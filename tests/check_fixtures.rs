@@ -1,0 +1,70 @@
+//! Data-driven rule tests: every folder `tests/fixtures/check/<CODE>/<case>/`
+//! is a small mesh. A case named `bad*` must report `<CODE>`, and its full
+//! text rendering is snapshotted; a case named `ok*` must report nothing.
+
+use std::path::Path;
+
+use meshc::diagnostics::render::{Format, render};
+
+fn run(dir: &Path) -> (Vec<meshc::diagnostics::Diagnostic>, String) {
+    let checked = meshc::check(dir, &[]).expect("fixture folder is readable");
+    let text = render(&checked.diagnostics, &checked.db, Format::Text, false);
+    (checked.diagnostics, text)
+}
+
+#[test]
+fn check_fixtures() {
+    let mut seen = 0;
+    insta::glob!("fixtures/check", "*/*", |dir| {
+        if !dir.is_dir() {
+            return;
+        }
+        seen += 1;
+        let code = dir
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let case = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let (diags, text) = run(dir);
+        if case.starts_with("ok") {
+            assert!(
+                diags.is_empty(),
+                "{code}/{case} must be clean, got:\n{text}"
+            );
+        } else {
+            assert!(
+                diags.iter().any(|d| d.code.as_str() == code),
+                "{code}/{case} must report {code}, got:\n{text}"
+            );
+            insta::assert_snapshot!(text);
+        }
+    });
+    assert!(seen > 0, "no fixtures found");
+}
+
+/// Every code in the table has at least one failing and one passing fixture.
+#[test]
+fn every_code_has_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check");
+    let mut missing = Vec::new();
+    for code in meshc::diagnostics::Code::ALL {
+        let dir = root.join(code.as_str());
+        let cases: Vec<String> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !cases.iter().any(|c| c.starts_with("bad")) || !cases.iter().any(|c| c.starts_with("ok"))
+        {
+            missing.push(code.as_str());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "codes without bad/ok fixtures: {missing:?}"
+    );
+}

@@ -1,0 +1,393 @@
+//! The binary, driven as a user would: exit codes, streams, files written.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn meshc() -> Command {
+    let mut c = Command::cargo_bin("meshc").expect("binary is built");
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("mesh.example")
+}
+
+/// Copies a folder tree (files only).
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(from).expect("prefix");
+        if rel.starts_with("build") {
+            continue;
+        }
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// Relative path → bytes for every file under `dir`.
+fn snapshot_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).expect("read"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+const BROKEN_PRODUCT: &str = "apiVersion: meshc/v1\nkind: DataProduct\nmetadata: {name: broken, domain: sales, owner: sales_data}\nspec:\n  version: 1.0.0\n  inputs: [{product: sales.nope, port: x}]\n";
+
+#[test]
+fn example_checks_clean() {
+    meshc()
+        .args(["check"])
+        .arg(example())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("0 errors, 0 warnings, 0 infos"));
+}
+
+#[test]
+fn build_is_byte_identical_across_runs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for out in [&a, &b] {
+        meshc()
+            .arg("build")
+            .arg(example())
+            .arg("-o")
+            .arg(out)
+            .assert()
+            .success();
+    }
+    let (ta, tb) = (snapshot_tree(&a), snapshot_tree(&b));
+    assert!(ta.iter().any(|(p, _)| p == "manifest.json"));
+    for f in [
+        "lineage/graph.json",
+        "lineage/graph.dot",
+        "lineage/graph.mmd",
+    ] {
+        assert!(ta.iter().any(|(p, _)| p == f), "missing {f}");
+    }
+    assert_eq!(ta, tb, "two builds differ");
+    // Nothing but the output folder was created next to it.
+    let entries: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("read")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(entries.len(), 2, "stray files next to OUT: {entries:?}");
+}
+
+#[test]
+fn default_build_folder_is_inside_the_mesh_and_not_read_back() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), tmp.path());
+    meshc().arg("build").arg(tmp.path()).assert().success();
+    assert!(tmp.path().join("build/manifest.json").is_file());
+    // A second build must not read the first one's output as mesh files.
+    meshc().arg("build").arg(tmp.path()).assert().success();
+}
+
+#[test]
+fn failed_check_writes_nothing_and_keeps_previous_build() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), tmp.path());
+    let out = tmp.path().join("out");
+    meshc()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let before = snapshot_tree(&out);
+    std::fs::write(tmp.path().join("broken.yaml"), BROKEN_PRODUCT).expect("write");
+    meshc()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("R103"))
+        .stderr(predicate::str::contains("nothing written"));
+    assert_eq!(before, snapshot_tree(&out));
+}
+
+#[test]
+fn refuses_to_replace_a_foreign_folder_or_the_mesh() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), tmp.path());
+    let foreign = tmp.path().join("docs_of_someone");
+    std::fs::create_dir_all(&foreign).expect("mkdir");
+    std::fs::write(foreign.join("keep.txt"), "mine").expect("write");
+    meshc()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&foreign)
+        .assert()
+        .code(2);
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("keep.txt")).expect("read"),
+        "mine"
+    );
+    meshc()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(tmp.path())
+        .assert()
+        .code(2);
+    assert!(tmp.path().join("mesh.yaml").is_file());
+}
+
+#[test]
+fn missing_path_is_a_plain_error_exit_2() {
+    meshc()
+        .args(["check", "/definitely/not/here"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("error: /definitely/not/here"));
+}
+
+#[test]
+fn file_instead_of_folder_is_exit_2() {
+    meshc()
+        .arg("check")
+        .arg(example().join("mesh.yaml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a directory"));
+}
+
+#[test]
+fn empty_folder_has_no_mesh() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    meshc()
+        .arg("check")
+        .arg(tmp.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("M006"))
+        .stderr(predicate::str::contains("no Mesh document"));
+}
+
+#[test]
+fn json_and_github_formats() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), tmp.path());
+    std::fs::write(tmp.path().join("broken.yaml"), BROKEN_PRODUCT).expect("write");
+    let out = meshc()
+        .arg("check")
+        .arg(tmp.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("stderr is JSON");
+    let d = &v[0];
+    assert_eq!(d["code"], "R103");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "broken.yaml");
+    assert_eq!(d["line"], 6);
+    assert_eq!(d["column"], 22);
+    assert!(d["end"]["column"].as_u64().is_some());
+    assert!(d.get("help").is_some() && d.get("related").is_some());
+
+    let out = meshc()
+        .arg("check")
+        .arg(tmp.path())
+        .args(["--format", "github"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8(out.stderr).expect("utf8");
+    let line = text.lines().next().expect("one annotation");
+    assert!(line.starts_with("::error file="), "{line}");
+    assert!(line.contains("broken.yaml,line=6,col=22"), "{line}");
+    assert!(
+        line.contains("title=R103 unknown-product::unknown product `sales.nope`"),
+        "{line}"
+    );
+}
+
+#[test]
+fn colour_follows_flag_and_no_color() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), tmp.path());
+    std::fs::write(tmp.path().join("broken.yaml"), BROKEN_PRODUCT).expect("write");
+    let esc = predicate::str::contains("\u{1b}[");
+    meshc()
+        .arg("check")
+        .arg(tmp.path())
+        .args(["--color", "always"])
+        .assert()
+        .stderr(esc.clone());
+    meshc()
+        .arg("check")
+        .arg(tmp.path())
+        .assert()
+        .stderr(esc.clone().not());
+    meshc()
+        .arg("check")
+        .arg(tmp.path())
+        .env("NO_COLOR", "1")
+        .assert()
+        .stderr(esc.not());
+}
+
+#[test]
+fn usage_error_is_exit_2() {
+    meshc().args(["check", "--format", "xml"]).assert().code(2);
+    meshc().args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn graph_formats_and_focus() {
+    let dot = meshc().arg("graph").arg(example()).output().expect("run");
+    assert!(dot.status.success());
+    let dot = String::from_utf8(dot.stdout).expect("utf8");
+    assert!(dot.starts_with("digraph mesh {"));
+    assert!(dot.contains("\"sales.orders\""));
+
+    let mmd = meshc()
+        .arg("graph")
+        .arg(example())
+        .args(["--format", "mermaid"])
+        .output()
+        .expect("run");
+    assert!(
+        String::from_utf8(mmd.stdout)
+            .expect("utf8")
+            .starts_with("flowchart LR")
+    );
+
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = meshc()
+            .arg("graph")
+            .arg(example())
+            .args(["--format", "json"])
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let all = json(&[]);
+    let up = json(&["--focus", "finance.revenue", "--upstream"]);
+    let down = json(&["--focus", "sales.orders", "--downstream"]);
+    assert!(ids(&up).contains(&"sales.orders".to_string()));
+    assert!(ids(&up).contains(&"finance.revenue".to_string()));
+    assert!(!ids(&up).contains(&"marketing.campaign_audience".to_string()));
+    assert!(ids(&down).contains(&"finance.revenue".to_string()));
+    assert!(!ids(&down).contains(&"customers.customers".to_string()));
+    assert!(ids(&up).len() < ids(&all).len());
+    assert!(all.get("columnEdges").is_none());
+    let cols = json(&["--columns"]);
+    assert!(
+        !cols["columnEdges"]
+            .as_array()
+            .expect("column edges")
+            .is_empty()
+    );
+
+    meshc()
+        .arg("graph")
+        .arg(example())
+        .args(["--focus", "sales.ordrs"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `sales.orders`"));
+}
+
+#[test]
+fn schema_validates_every_example_file() {
+    let out = meshc().arg("schema").output().expect("run");
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(example())
+        .into_iter()
+        .filter_map(|e| e.ok())
+    {
+        let p = entry.path();
+        let is_yaml = p.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if !is_yaml || p.components().any(|c| c.as_os_str() == "build") {
+            continue;
+        }
+        let text = std::fs::read_to_string(p).expect("read");
+        if !text.contains("apiVersion: meshc/") {
+            continue;
+        }
+        let docs: Vec<serde_json::Value> = serde_saphyr::from_str_multiple(&text).expect("yaml");
+        for doc in docs {
+            if !doc["apiVersion"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("meshc/"))
+            {
+                continue;
+            }
+            let errors: Vec<String> = validator
+                .iter_errors(&doc)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", p.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} documents validated");
+
+    for kind in ["Mesh", "domain", "Team", "Source", "DataProduct"] {
+        meshc().args(["schema", kind]).assert().success();
+    }
+    meshc().args(["schema", "Widget"]).assert().code(2);
+}
+
+#[test]
+fn symlinks_out_of_the_root_are_not_followed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mesh = tmp.path().join("mesh");
+    copy_tree(&example(), &mesh);
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    std::fs::write(outside.join("evil.yaml"), BROKEN_PRODUCT).expect("write");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(outside.join("evil.yaml"), mesh.join("evil.yaml"))
+            .expect("symlink");
+        std::os::unix::fs::symlink(&outside, mesh.join("linked_dir")).expect("symlink");
+    }
+    meshc().arg("check").arg(&mesh).assert().success();
+}
