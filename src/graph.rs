@@ -142,7 +142,7 @@ pub fn check_cycles(mesh: &Mesh) -> Vec<Diagnostic> {
                         |i| matches!(i.target, InputTarget::Port { product, .. } if product == cur),
                     )
                 })
-                .min_by_key(|c| (!(*c == start), mesh.product(*c).fqn.clone()));
+                .min_by_key(|c| (*c != start, mesh.product(*c).fqn.clone()));
             let Some(next) = next else { break };
             if next == start || visited.contains(&next) {
                 path.push(next);

@@ -67,7 +67,7 @@ pub fn check(root: &Path, skip: &[PathBuf]) -> Result<Checked, load::IoError> {
     let t0 = Instant::now();
     let loaded = load::load(root, skip)?;
     let t1 = Instant::now();
-    let (mesh, mut diags) = resolve::resolve(loaded.docs);
+    let (mesh, mut diags) = resolve::resolve(loaded.docs, &loaded.broken);
     let t2 = Instant::now();
     diags.extend(graph::check_cycles(&mesh));
     let t3 = Instant::now();

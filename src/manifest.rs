@@ -338,7 +338,7 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
                 description: s(&p.metadata.description),
                 owner: s(&p.metadata.owner),
                 tags: p.metadata.tags.iter().map(|t| t.value.clone()).collect(),
-                version: p.spec.version.value.clone(),
+                version: s(&p.spec.version).unwrap_or_default(),
                 status: p.status().as_str().to_string(),
                 deprecation: p.spec.deprecation.as_ref().map(|d| to_value(&d.value)),
                 inputs: p

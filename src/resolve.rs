@@ -3,10 +3,11 @@
 //! a diagnostic and is left out of the model, so later stages see only
 //! references that exist.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::{Code, Diagnostic, suggest};
-use crate::load::syntax::{Column, Document, Metadata, Spec};
+use crate::load::parse::Broken;
+use crate::load::syntax::{Column, Document, Kind, Metadata, Spec};
 use crate::load::{Loc, Sp};
 use crate::model::*;
 use crate::source::FileId;
@@ -21,11 +22,18 @@ pub fn valid_name(s: &str) -> bool {
 
 struct Ctx {
     diags: Vec<Diagnostic>,
+    /// Documents that failed to load: references to them are not unknown,
+    /// their own diagnostic already says what is wrong.
+    broken: BTreeSet<(Kind, String)>,
 }
 
 impl Ctx {
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    fn is_broken(&self, kind: Kind, name: &str) -> bool {
+        self.broken.contains(&(kind, name.to_string()))
     }
 
     fn check_name(&mut self, file: FileId, name: &Sp<String>, what: &str) {
@@ -43,7 +51,9 @@ impl Ctx {
             let mut d =
                 Diagnostic::new(Code::M005, format!("{what} name `{}` {why}", name.as_str()))
                     .with_primary(span_of(file, name.loc), "");
-            if valid_name(&fixed) && fixed != *name.as_str() {
+            if name.len() > 63 {
+                d = d.with_help("names become SQL identifiers, which many engines cap at 63 characters; shorten it");
+            } else if valid_name(&fixed) && fixed != *name.as_str() {
                 d = d.with_help(format!("try `{fixed}`"));
             } else {
                 d = d.with_help(
@@ -84,8 +94,11 @@ fn unknown(
 }
 
 /// Builds the mesh and its resolution diagnostics.
-pub fn resolve(docs: Vec<(FileId, Document)>) -> (Mesh, Vec<Diagnostic>) {
-    let mut cx = Ctx { diags: Vec::new() };
+pub fn resolve(docs: Vec<(FileId, Document)>, broken: &[Broken]) -> (Mesh, Vec<Diagnostic>) {
+    let mut cx = Ctx {
+        diags: Vec::new(),
+        broken: broken.iter().map(|b| (b.kind, b.fqn.clone())).collect(),
+    };
     let mut mesh = Mesh::default();
 
     // Pass 1: register every definition, in load order (sorted paths).
@@ -95,7 +108,7 @@ pub fn resolve(docs: Vec<(FileId, Document)>) -> (Mesh, Vec<Diagnostic>) {
     // First definition of each name per namespace, for M004.
     let mut first_domain: BTreeMap<String, (FileId, Loc)> = BTreeMap::new();
     let mut first_team: BTreeMap<String, (FileId, Loc)> = BTreeMap::new();
-    let mut first_in_domain: BTreeMap<String, (FileId, Loc)> = BTreeMap::new();
+    let mut first_in_domain: BTreeMap<String, (FileId, Loc, Kind)> = BTreeMap::new();
 
     for (file, doc) in docs {
         let Document {
@@ -111,7 +124,7 @@ pub fn resolve(docs: Vec<(FileId, Document)>) -> (Mesh, Vec<Diagnostic>) {
             Spec::Mesh(spec) => roots.push(MeshDoc {
                 file,
                 metadata,
-                spec,
+                spec: *spec,
             }),
             Spec::Domain(spec) => {
                 if let Some(first) = first_domain.get(&name) {
@@ -146,20 +159,32 @@ pub fn resolve(docs: Vec<(FileId, Document)>) -> (Mesh, Vec<Diagnostic>) {
             }
             Spec::Source(spec) => {
                 let fqn = fqn_of(&metadata, &name);
-                if let Some(first) = first_in_domain.get(&fqn) {
-                    cx.duplicate("source or product", &fqn, file, name_loc, *first);
+                if let Some(&(f, l, k)) = first_in_domain.get(&fqn) {
+                    cx.duplicate(
+                        same_namespace(k, Kind::Source),
+                        &fqn,
+                        file,
+                        name_loc,
+                        (f, l),
+                    );
                     continue;
                 }
-                first_in_domain.insert(fqn.clone(), (file, name_loc));
+                first_in_domain.insert(fqn.clone(), (file, name_loc, Kind::Source));
                 source_items.push((file, metadata, spec, fqn, name));
             }
             Spec::DataProduct(spec) => {
                 let fqn = fqn_of(&metadata, &name);
-                if let Some(first) = first_in_domain.get(&fqn) {
-                    cx.duplicate("source or product", &fqn, file, name_loc, *first);
+                if let Some(&(f, l, k)) = first_in_domain.get(&fqn) {
+                    cx.duplicate(
+                        same_namespace(k, Kind::DataProduct),
+                        &fqn,
+                        file,
+                        name_loc,
+                        (f, l),
+                    );
                     continue;
                 }
-                first_in_domain.insert(fqn.clone(), (file, name_loc));
+                first_in_domain.insert(fqn.clone(), (file, name_loc, Kind::DataProduct));
                 product_items.push((file, metadata, *spec, fqn, name));
             }
         }
@@ -167,6 +192,7 @@ pub fn resolve(docs: Vec<(FileId, Document)>) -> (Mesh, Vec<Diagnostic>) {
 
     // Exactly one Mesh document.
     match roots.len() {
+        0 if cx.broken.iter().any(|(k, _)| *k == Kind::Mesh) => {}
         0 => cx.push(
             Diagnostic::new(Code::M006, "no Mesh document found")
                 .with_help("add a mesh.yaml at the root with `kind: Mesh` (see `meshc init`)"),
@@ -264,6 +290,16 @@ pub fn resolve(docs: Vec<(FileId, Document)>) -> (Mesh, Vec<Diagnostic>) {
     (mesh, cx.diags)
 }
 
+/// How to call a name clash between a first and a second definition in one
+/// domain's namespace (products and sources share it).
+fn same_namespace(first: Kind, second: Kind) -> &'static str {
+    match (first, second) {
+        (Kind::Source, Kind::Source) => "source",
+        (Kind::DataProduct, Kind::DataProduct) => "product",
+        _ => "name (products and sources of a domain share one namespace)",
+    }
+}
+
 fn fqn_of(metadata: &Metadata, name: &str) -> String {
     let domain = metadata.domain.as_ref().map(|d| d.as_str()).unwrap_or("");
     format!("{domain}.{name}")
@@ -321,6 +357,7 @@ fn resolve_owners(cx: &mut Ctx, mesh: &mut Mesh) {
         let o = owner.as_ref()?;
         match mesh.team_by_name.get(o.as_str()) {
             Some(id) => Some(*id),
+            None if cx.is_broken(Kind::Team, o) => None,
             None => {
                 cx.push(unknown(
                     Code::R102,
@@ -362,6 +399,7 @@ fn resolve_owners(cx: &mut Ctx, mesh: &mut Mesh) {
         let d = md.domain.as_ref()?;
         match mesh.domain_by_name.get(d.as_str()) {
             Some(id) => Some(*id),
+            None if cx.is_broken(Kind::Domain, d) => None,
             None => {
                 cx.push(unknown(
                     Code::R101,
@@ -536,6 +574,9 @@ fn lookup_product(cx: &mut Ctx, mesh: &Mesh, file: FileId, name: &Sp<String>) ->
     if let Some(id) = mesh.product_by_fqn.get(name.as_str()) {
         return Some(*id);
     }
+    if cx.is_broken(Kind::DataProduct, name) {
+        return None;
+    }
     let mut help = did_you_mean(name, all_product_fqns(mesh));
     if help.is_none() && !name.contains('.') {
         let matches: Vec<&str> = all_product_fqns(mesh)
@@ -708,14 +749,30 @@ fn resolve_source_input(
     columns: Option<&[Sp<String>]>,
     index: usize,
 ) -> Option<ResolvedInput> {
-    let Some((source_fqn, table)) = name.rsplit_once('.') else {
-        cx.push(
-            unknown(Code::R107, "source table", file, name, None)
-                .with_help("a source input names `domain.source.table`"),
-        );
+    let parts = name.split('.').count();
+    let Some((source_fqn, table)) = name.rsplit_once('.').filter(|_| parts == 3) else {
+        // Point at the closest source when the name is a bare or partial one.
+        let bare = name.rsplit('.').next().unwrap_or(name);
+        let help = mesh
+            .sources
+            .iter()
+            .find(|s| s.name == bare || s.fqn == name.as_str())
+            .map(|s| {
+                let tables: Vec<&str> = s.spec.tables.iter().map(|t| t.name.as_str()).collect();
+                format!(
+                    "a source input names `domain.source.table`: e.g. `{}.{}`",
+                    s.fqn,
+                    tables.first().copied().unwrap_or("<table>")
+                )
+            })
+            .unwrap_or_else(|| "a source input names `domain.source.table`".into());
+        cx.push(unknown(Code::R107, "source table", file, name, Some(help)));
         return None;
     };
     let Some(&sid) = mesh.source_by_fqn.get(source_fqn) else {
+        if cx.is_broken(Kind::Source, source_fqn) {
+            return None;
+        }
         let help = suggest(source_fqn, mesh.source_by_fqn.keys().map(String::as_str))
             .map(|s| format!("did you mean `{s}.{table}`?"))
             .or_else(|| {
@@ -930,6 +987,9 @@ fn resolve_column_fqn(
             table,
             column,
         });
+    }
+    if cx.is_broken(Kind::DataProduct, &owner) || cx.is_broken(Kind::Source, &owner) {
+        return None;
     }
     let candidates: Vec<&str> = mesh
         .product_by_fqn

@@ -15,6 +15,7 @@ fn run(dir: &Path) -> (Vec<meshc::diagnostics::Diagnostic>, String) {
 #[test]
 fn check_fixtures() {
     let mut seen = 0;
+    let mut failures = Vec::new();
     insta::glob!("fixtures/check", "*/*", |dir| {
         if !dir.is_dir() {
             return;
@@ -29,19 +30,18 @@ fn check_fixtures() {
         let case = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let (diags, text) = run(dir);
         if case.starts_with("ok") {
-            assert!(
-                diags.is_empty(),
-                "{code}/{case} must be clean, got:\n{text}"
-            );
+            if !diags.is_empty() {
+                failures.push(format!("{code}/{case} must be clean, got:\n{text}"));
+            }
         } else {
-            assert!(
-                diags.iter().any(|d| d.code.as_str() == code),
-                "{code}/{case} must report {code}, got:\n{text}"
-            );
+            if !diags.iter().any(|d| d.code.as_str() == code) {
+                failures.push(format!("{code}/{case} must report {code}, got:\n{text}"));
+            }
             insta::assert_snapshot!(text);
         }
     });
     assert!(seen > 0, "no fixtures found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// Every code in the table has at least one failing and one passing fixture.

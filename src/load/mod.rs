@@ -23,6 +23,8 @@ pub struct Loaded {
     /// Documents in file order, then document order.
     pub docs: Vec<(FileId, Document)>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Documents that failed to load but could be identified.
+    pub broken: Vec<parse::Broken>,
 }
 
 /// A problem with the folder or a file that is not about its content.
@@ -58,7 +60,7 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
     let paths = walk(root, &canon_root, &skip)?;
 
     // Read in parallel; order is the sorted walk order.
-    let read: Vec<Result<Option<(String, Result<String, String>)>, IoError>> = paths
+    let read: Vec<Result<Option<ReadFile>, IoError>> = paths
         .par_iter()
         .map(|(abs, rel)| {
             let bytes = std::fs::read(abs).map_err(|e| io_err(abs, e))?;
@@ -71,11 +73,15 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
                 }
                 return Ok(Some((
                     rel.clone(),
-                    Err(format!(
-                        "file is {} bytes, above the {} MiB limit for a mesh file",
-                        bytes.len(),
-                        parse::MAX_FILE_BYTES / (1024 * 1024)
-                    )),
+                    Err(Unreadable {
+                        message: format!(
+                            "file is {} bytes, above the {} MiB limit for a mesh file",
+                            bytes.len(),
+                            parse::MAX_FILE_BYTES / (1024 * 1024)
+                        ),
+                        text: String::new(),
+                        at: 0,
+                    }),
                 )));
             }
             match String::from_utf8(bytes) {
@@ -84,12 +90,17 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
                 Err(e) => {
                     let text = String::from_utf8_lossy(e.as_bytes());
                     if parse::mentions_meshc(&text) {
+                        let at = e.utf8_error().valid_up_to();
+                        let line = 1 + e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count();
                         Ok(Some((
                             rel.clone(),
-                            Err(format!(
-                                "not valid UTF-8 (at byte {})",
-                                e.utf8_error().valid_up_to()
-                            )),
+                            Err(Unreadable {
+                                message: format!(
+                                    "not valid UTF-8: line {line}, byte {at} is not part of a UTF-8 character"
+                                ),
+                                text: text.into_owned(),
+                                at,
+                            }),
                         )))
                     } else {
                         Ok(None)
@@ -106,10 +117,13 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
         let Some((rel, content)) = r? else { continue };
         match content {
             Ok(text) => ids.push(db.add(SourceFile::new(rel, text))),
-            Err(msg) => {
-                let id = db.add(SourceFile::new(rel, String::new()));
-                diagnostics
-                    .push(Diagnostic::new(Code::M001, msg).with_primary(Span::new(id, 0, 0), ""));
+            Err(u) => {
+                let id = db.add(SourceFile::new(rel, u.text));
+                diagnostics.push(
+                    Diagnostic::new(Code::M001, u.message)
+                        .with_primary(Span::new(id, u.at, u.at + 1), "")
+                        .with_help("mesh files are UTF-8 text of at most 16 MiB"),
+                );
             }
         }
     }
@@ -119,15 +133,30 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
         .map(|&id| (id, parse::parse_file(id, db.get(id))))
         .collect();
     let mut docs = Vec::new();
+    let mut broken = Vec::new();
     for (id, r) in results {
         docs.extend(r.docs.into_iter().map(|d| (id, d)));
         diagnostics.extend(r.diagnostics);
+        broken.extend(r.broken);
     }
     Ok(Loaded {
         db,
         docs,
         diagnostics,
+        broken,
     })
+}
+
+/// A file read from disk: its display path and text, or why it cannot be parsed.
+type ReadFile = (String, Result<String, Unreadable>);
+
+/// A mesh file that cannot be parsed at all.
+struct Unreadable {
+    message: String,
+    /// What can be shown of it (lossy), for the snippet.
+    text: String,
+    /// Byte offset of the problem.
+    at: usize,
 }
 
 fn is_yaml(p: &Path) -> bool {
@@ -158,7 +187,7 @@ fn walk(
             }
             if e.file_type().is_dir()
                 && let Ok(c) = e.path().canonicalize()
-                && skip.iter().any(|s| *s == c)
+                && skip.contains(&c)
             {
                 return false;
             }

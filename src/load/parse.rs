@@ -29,6 +29,51 @@ pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 pub struct FileResult {
     pub docs: Vec<Document>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Documents that failed to load but whose kind and name could still be
+    /// read: references to them are not reported again as unknown.
+    pub broken: Vec<Broken>,
+}
+
+/// A document that failed to load, as far as it could be identified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub kind: Kind,
+    /// `name`, or `domain.name` for products and sources.
+    pub fqn: String,
+}
+
+/// Reads just `kind` and `metadata.name`/`domain` of a document that did not
+/// load, leniently.
+fn salvage(text: &str) -> Option<Broken> {
+    #[derive(Deserialize)]
+    struct Meta {
+        name: Option<String>,
+        domain: Option<String>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Envelope {
+        api_version: Option<String>,
+        kind: Option<String>,
+        metadata: Option<Meta>,
+    }
+    let mut opts = options();
+    opts.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    let Ok(env) = serde_saphyr::from_str_with_options::<Envelope>(text, opts) else {
+        return salvage_lines(text);
+    };
+    if env.api_version.as_deref() != Some(API_VERSION) {
+        return None;
+    }
+    let kind = Kind::parse(env.kind.as_deref()?)?;
+    let meta = env.metadata?;
+    let name = meta.name?;
+    let fqn = match (kind.has_domain(), meta.domain) {
+        (true, Some(d)) => format!("{d}.{name}"),
+        (true, None) => return None,
+        (false, _) => name,
+    };
+    Some(Broken { kind, fqn })
 }
 
 /// Whether a file's text declares any meshc document. Files that do not are
@@ -60,8 +105,8 @@ fn split_documents(text: &str) -> Vec<DocText<'_>> {
     let mut start = 0usize;
     let mut start_line = 0u32;
     let mut offset = 0usize;
-    let mut line_no = 0u32;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in text.split_inclusive('\n').enumerate() {
+        let line_no = line_no as u32;
         let bare = line.trim_end_matches(['\n', '\r']);
         let is_marker = |m: &str| {
             bare.strip_prefix(m)
@@ -85,7 +130,6 @@ fn split_documents(text: &str) -> Vec<DocText<'_>> {
             }
         }
         offset += line.len();
-        line_no += 1;
     }
     docs.push(DocText {
         text: &text[start..],
@@ -111,9 +155,12 @@ fn options() -> serde_saphyr::Options {
     budget.max_nodes = 2_000_000;
     budget.max_events = 4_000_000;
     budget.max_total_scalar_bytes = MAX_FILE_BYTES;
+    budget.max_recorded_anchor_events = 50_000;
+    budget.enforce_alias_anchor_ratio = true;
     let mut opts = serde_saphyr::Options::default();
     opts.budget = Some(budget);
     opts.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    opts.alias_limits.max_total_replayed_events = 200_000;
     opts
 }
 
@@ -124,7 +171,6 @@ pub fn parse_file(file: FileId, src: &SourceFile) -> FileResult {
     for doc in split_documents(&src.text) {
         let parsed = sp::with_base(doc.line, doc.byte, || {
             serde_saphyr::from_str_with_options::<RawDoc>(doc.text, opts.clone())
-                .map_err(|e| yaml_error(&e))
         });
         let fallback = Loc {
             line: doc.line + 1,
@@ -134,13 +180,42 @@ pub fn parse_file(file: FileId, src: &SourceFile) -> FileResult {
         };
         match parsed {
             Ok(raw) => raw.finish(file, fallback, &mut out),
-            Err((code, msg, loc, help)) => {
-                let loc = loc.or(fallback);
-                let mut d = Diagnostic::new(code, msg).with_primary(span(file, loc), "");
-                if let Some(h) = help {
+            Err(e) => {
+                let mut err = yaml_error(&e);
+                if err.code == Code::M002
+                    && let Err(syntax) =
+                        serde_saphyr::from_str_with_options::<IgnoredAny>(doc.text, opts.clone())
+                {
+                    // A type mismatch can be raised before the parser reaches
+                    // a syntax error later in the node: report the syntax.
+                    let s = yaml_error(&syntax);
+                    if s.code == Code::M001 {
+                        err = s;
+                    }
+                }
+                let loc = match err.line_col {
+                    Some((line, col)) => {
+                        let line = line + doc.line;
+                        let start = src.offset_of(line as usize, col as usize);
+                        let len = token_len(&src.text, start);
+                        Loc {
+                            line,
+                            col,
+                            start: start as u32,
+                            len: len as u32,
+                        }
+                    }
+                    None => fallback,
+                };
+                let mut d =
+                    Diagnostic::new(err.code, err.message).with_primary(span(file, loc), "");
+                if let Some(h) = err.help {
                     d = d.with_help(h);
                 }
                 out.diagnostics.push(d);
+                if let Some(b) = salvage(doc.text) {
+                    out.broken.push(b);
+                }
             }
         }
     }
@@ -155,60 +230,171 @@ pub(crate) fn span(file: FileId, loc: Loc) -> Span {
     )
 }
 
-/// Turns a serde-saphyr error into (code, message, location, help).
-fn yaml_error(e: &serde_saphyr::Error) -> (Code, String, Loc, Option<String>) {
-    let loc = e
+/// A parse failure, classified.
+struct YamlError {
+    code: Code,
+    message: String,
+    /// Line and column relative to the document (1-based), when known.
+    line_col: Option<(u32, u32)>,
+    help: Option<String>,
+}
+
+/// Turns a serde-saphyr error into a diagnostic's parts. Classified by the
+/// error's variant: errors the parser raises are syntax (M001), errors a
+/// type raised while reading a well-formed document are schema (M002).
+fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
+    use serde_saphyr::Error as E;
+    let e = match e {
+        E::WithSnippet { error, .. } => error.as_ref(),
+        other => other,
+    };
+    let line_col = e
         .location()
-        .map(|l| sp::absolute(&l))
-        .unwrap_or(Loc::UNKNOWN);
-    let msg = match e {
-        serde_saphyr::Error::Message { msg, .. } => msg.clone(),
+        .filter(|l| l.line() > 0)
+        .map(|l| (l.line() as u32, l.column().max(1) as u32));
+    let raw = match e {
+        E::Message { msg, .. } => msg.clone(),
         other => strip_location(&other.without_snippet().to_string()),
     };
-    let lower = msg.to_lowercase();
-    // serde reports field and variant mistakes through its own messages;
-    // anything else the parser reports is a YAML syntax or budget problem.
-    let schemaish = [
-        "unknown field",
-        "unknown variant",
-        "missing field",
-        "invalid type",
-        "invalid value",
-        "expected",
-        "duplicate field",
-        "invalid length",
-    ];
-    let is_syntax = lower.contains("while scanning")
-        || lower.contains("while parsing")
-        || lower.contains("budget")
-        || lower.contains("duplicate mapping key")
-        || lower.contains("did not find expected")
-        || lower.contains("mapping values are not allowed")
-        || lower.contains("recursion")
-        || lower.contains("alias")
-        || lower.contains("depth")
-        || lower.contains("invalid indentation");
-    if !is_syntax && schemaish.iter().any(|s| lower.contains(s)) {
-        let (msg, help) = schema_message(&msg);
-        (Code::M002, msg, loc, help)
-    } else {
-        let help = if lower.contains("duplicate") {
-            Some("remove or rename one of the two keys".to_string())
-        } else if lower.contains("budget") || lower.contains("alias") || lower.contains("depth") {
+    let syntax = |message: String, help: Option<&str>| YamlError {
+        code: Code::M001,
+        message,
+        line_col,
+        help: help.map(str::to_string),
+    };
+    let schema = |message: String, help: Option<String>| YamlError {
+        code: Code::M002,
+        message,
+        line_col,
+        help,
+    };
+    match e {
+        E::DuplicateMappingKey { key, .. } => syntax(
+            match key {
+                Some(k) => format!("duplicate key `{k}`"),
+                None => "duplicate key".into(),
+            },
+            Some("YAML keys must be unique within a mapping; remove or rename one"),
+        ),
+        E::Budget { breach, .. } => {
+            let what = format!("{breach:?}");
+            let (message, help) = if what.starts_with("Depth") {
+                (
+                    "nesting is deeper than 64 levels",
+                    "meshc bounds nesting so hostile YAML cannot exhaust the stack",
+                )
+            } else if what.starts_with("Alias")
+                || what.starts_with("Anchor")
+                || what.starts_with("Recorded")
+            {
+                (
+                    "aliases expand beyond the limit (an alias bomb?)",
+                    "meshc bounds alias expansion so hostile YAML cannot exhaust memory; write the values out",
+                )
+            } else {
+                (
+                    "the document is too large to read",
+                    "meshc bounds the events, nodes and bytes of a document so hostile YAML cannot exhaust memory",
+                )
+            };
+            syntax(message.into(), Some(help))
+        }
+        E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => syntax(
+            "aliases expand beyond the limit (an alias bomb?)".into(),
             Some(
-                "meshc bounds nesting, aliases and size so hostile YAML cannot exhaust memory"
-                    .into(),
-            )
-        } else {
-            None
-        };
-        (Code::M001, msg, loc, help)
+                "meshc bounds alias expansion so hostile YAML cannot exhaust memory; write the values out",
+            ),
+        ),
+        E::Unexpected { expected, .. } => {
+            let what = match *expected {
+                "sequence start" => "a list",
+                "mapping start" => "a mapping",
+                "string scalar" => "a text value",
+                other => other,
+            };
+            schema(format!("wrong type: expected {what} here"), None)
+        }
+        E::InvalidBooleanStrict { .. } => {
+            schema("wrong type: expected `true` or `false`".into(), None)
+        }
+        E::InvalidScalar { ty, .. } => {
+            let what = match *ty {
+                "u64" | "u32" | "usize" => "a whole number (0 or more)",
+                "i64" | "i32" => "a whole number",
+                "f64" | "f32" => "a number",
+                "bool" => "`true` or `false`",
+                other => other,
+            };
+            schema(format!("wrong type: expected {what}"), None)
+        }
+        E::NullIntoString { .. } => schema(
+            "missing value: expected a text value, found nothing (null)".into(),
+            Some("write a value after the colon, or remove the key".into()),
+        ),
+        E::Message { .. }
+        | E::SerdeInvalidType { .. }
+        | E::SerdeInvalidValue { .. }
+        | E::SerdeInvalidLength { .. }
+        | E::SerdeUnknownVariant { .. }
+        | E::SerdeUnknownField { .. }
+        | E::SerdeMissingField { .. }
+        | E::UnexpectedValueForUnit { .. }
+        | E::InvalidCharNull { .. }
+        | E::InvalidCharNotSingleScalar { .. }
+        | E::NonFiniteFloat { .. }
+        | E::TaggedScalarCannotDeserializeIntoString { .. } => {
+            let (message, help) = schema_message(&raw);
+            schema(message, help)
+        }
+        _ if raw.starts_with("budget breached") => {
+            if raw.contains("Depth") {
+                syntax(
+                    "nesting is deeper than 64 levels".into(),
+                    Some("meshc bounds nesting so hostile YAML cannot exhaust the stack"),
+                )
+            } else {
+                syntax(
+                    "aliases expand beyond the limit (an alias bomb?)".into(),
+                    Some(
+                        "meshc bounds alias expansion so hostile YAML cannot exhaust memory; write the values out",
+                    ),
+                )
+            }
+        }
+        E::AliasError { .. } | E::UnknownAnchor { .. } => syntax(
+            raw,
+            Some("an alias `*name` must refer to an anchor `&name` defined before it"),
+        ),
+        _ => syntax(raw, None),
+    }
+}
+
+/// Byte length of the token starting at `start` (a key, a scalar, or one
+/// character), so an error underlines the whole word.
+fn token_len(text: &str, start: usize) -> usize {
+    let rest = &text[start.min(text.len())..];
+    let len: usize = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ':' | '[' | ']' | '{' | '}'))
+        .map(char::len_utf8)
+        .sum();
+    if len > 0 {
+        len
+    } else {
+        rest.chars()
+            .next()
+            .filter(|c| *c != '\n')
+            .map(char::len_utf8)
+            .unwrap_or(1)
     }
 }
 
 fn strip_location(msg: &str) -> String {
     let msg = msg.trim();
-    match msg.rfind(" at line ") {
+    match msg.find(" at line ") {
         Some(i) if msg[i..].contains("column") => msg[..i].to_string(),
         _ => msg.to_string(),
     }
@@ -390,7 +576,7 @@ impl<'de> DeserializeSeed<'de> for SpecSeed {
     type Value = Spec;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Spec, D::Error> {
         Ok(match self.0 {
-            Kind::Mesh => Spec::Mesh(Option::deserialize(d)?.unwrap_or_default()),
+            Kind::Mesh => Spec::Mesh(Box::new(Option::deserialize(d)?.unwrap_or_default())),
             Kind::Domain => Spec::Domain(Option::deserialize(d)?.unwrap_or_default()),
             Kind::Team => Spec::Team(Option::deserialize(d)?.unwrap_or_default()),
             Kind::Source => Spec::Source(Option::deserialize(d)?.unwrap_or_default()),
@@ -510,11 +696,13 @@ impl RawDoc {
                 }
             }
         };
+        // An extra `domain` or `owner` is reported but the document is
+        // kept (so references to it still resolve); a missing domain drops
+        // it, since its FQN cannot be formed.
         let mut ok = true;
         if let Some(d) = &metadata.domain
             && !kind.has_domain()
         {
-            ok = false;
             out.diagnostics.push(
                 diag(
                     Code::M002,
@@ -538,7 +726,6 @@ impl RawDoc {
         if let Some(o) = &metadata.owner
             && !kind.has_owner()
         {
-            ok = false;
             out.diagnostics.push(
                 diag(
                     Code::M002,
@@ -546,6 +733,18 @@ impl RawDoc {
                     o.loc,
                 )
                 .with_help("teams own domains, sources and products; a Team or Mesh has no owner"),
+            );
+        }
+        if let Spec::DataProduct(p) = &spec
+            && p.version.is_none()
+        {
+            out.diagnostics.push(
+                diag(
+                    Code::M002,
+                    "missing field `version` in a DataProduct's spec".into(),
+                    spec_loc,
+                )
+                .with_help("add `version: 1.0.0` (semver)"),
             );
         }
         if ok {
@@ -557,6 +756,50 @@ impl RawDoc {
             });
         }
     }
+}
+
+/// Last resort for a document that is not even YAML: read `kind:` and the
+/// `name:`/`domain:` lines of a block-style `metadata:` by their indentation.
+fn salvage_lines(text: &str) -> Option<Broken> {
+    let mut kind = None;
+    let mut api = false;
+    let (mut name, mut domain) = (None, None);
+    let mut in_meta = false;
+    for line in text.lines() {
+        let value = |l: &str, key: &str| {
+            l.strip_prefix(key).map(|v| {
+                v.split('#')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches(['"', '\''])
+                    .to_string()
+            })
+        };
+        if !line.starts_with(' ') {
+            in_meta = line.starts_with("metadata:");
+            if let Some(v) = value(line, "kind:") {
+                kind = Kind::parse(&v);
+            }
+            if value(line, "apiVersion:").is_some_and(|v| v == API_VERSION) {
+                api = true;
+            }
+        } else if in_meta {
+            if let Some(v) = value(line, "  name:") {
+                name = Some(v);
+            } else if let Some(v) = value(line, "  domain:") {
+                domain = Some(v);
+            }
+        }
+    }
+    let kind = kind.filter(|_| api)?;
+    let name = name.filter(|n| !n.is_empty())?;
+    let fqn = match (kind.has_domain(), domain) {
+        (true, Some(d)) => format!("{d}.{name}"),
+        (true, None) => return None,
+        (false, _) => name,
+    };
+    Some(Broken { kind, fqn })
 }
 
 #[cfg(test)]

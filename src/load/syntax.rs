@@ -209,8 +209,10 @@ pub struct SourceTable {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductSpec {
-    /// Semantic version of the product's interface.
-    pub version: Sp<String>,
+    /// Semantic version of the product's interface (required; read as
+    /// optional so a missing one is reported at the `spec` key).
+    #[schemars(required)]
+    pub version: Option<Sp<String>>,
     #[serde(default)]
     pub status: Option<Sp<Status>>,
     /// Required when `status` is `deprecated`.
@@ -494,7 +496,7 @@ pub struct AllowEntry {
 /// One document of a mesh file, typed by its kind.
 #[derive(Debug, Clone)]
 pub enum Spec {
-    Mesh(MeshSpec),
+    Mesh(Box<MeshSpec>),
     Domain(DomainSpec),
     Team(TeamSpec),
     Source(SourceSpec),
