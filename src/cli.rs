@@ -236,14 +236,14 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
         return code;
     }
     let t = std::time::Instant::now();
-    let artifacts = emit::render(&checked);
-    if let Err(e) = emit::write(&out, &artifacts) {
-        return fail(format!("cannot write {}: {e}", out.display()));
-    }
+    let written = match emit::write(&out, |stage| emit::render(&checked, stage)) {
+        Ok(w) => w,
+        Err(e) => return fail(format!("cannot write {}: {e}", out.display())),
+    };
     checked.timings.emit = t.elapsed();
     let code = report(g, &checked, format);
     if !g.quiet {
-        eprintln!("wrote {} files to {}", artifacts.len(), out.display());
+        eprintln!("wrote {} files to {}", written.len(), out.display());
     }
     code
 }

@@ -1,9 +1,10 @@
-//! Emit: the build folder. Every artifact is rendered in memory first, then
-//! written to a temporary folder next to OUT and swapped into place, so a
-//! failed build leaves the previous one untouched and meshc never writes
-//! outside OUT (and that one sibling temporary folder).
+//! Emit: the build folder. Artifacts are written into a temporary folder
+//! next to OUT, which is swapped into place only when every artifact was
+//! written, so a failed build leaves the previous one untouched and meshc
+//! never writes outside OUT (and that one sibling temporary folder).
 
-use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::graph::{self, MeshGraph, View};
@@ -13,40 +14,78 @@ use crate::{Checked, manifest};
 /// replace an existing folder without it.
 pub const MARKER: &str = ".meshc-build";
 
-/// Relative path → contents.
-pub type Artifacts = BTreeMap<String, Vec<u8>>;
-
-/// Renders every artifact of a build.
-pub fn render(checked: &Checked) -> Artifacts {
-    let mut out = Artifacts::new();
-    let m = manifest::build(&checked.mesh, &checked.db, &checked.diagnostics);
-    let mut json = serde_json::to_string_pretty(&m).unwrap_or_default();
-    json.push('\n');
-    out.insert("manifest.json".into(), json.into_bytes());
-
-    let g = MeshGraph::build(&checked.mesh);
-    let view = View {
-        columns: true,
-        ..View::default()
-    };
-    let gj = graph::to_json(&checked.mesh, &g, &view);
-    let mut json = serde_json::to_string_pretty(&gj).unwrap_or_default();
-    json.push('\n');
-    out.insert("lineage/graph.json".into(), json.into_bytes());
-    out.insert("lineage/graph.dot".into(), graph::to_dot(&gj).into_bytes());
-    out.insert(
-        "lineage/graph.mmd".into(),
-        graph::to_mermaid(&gj).into_bytes(),
-    );
-    out.insert(
-        MARKER.into(),
-        b"This folder is written by meshc build and replaced whole on every build.\n".to_vec(),
-    );
-    out
+/// Where artifacts go while a build runs: files are created under a staging
+/// folder by their path relative to OUT.
+pub struct Staging {
+    root: PathBuf,
+    written: Vec<String>,
 }
 
-/// Writes `artifacts` to `out` atomically (see module docs).
-pub fn write(out: &Path, artifacts: &Artifacts) -> std::io::Result<()> {
+impl Staging {
+    /// Creates `rel` (and its folders) and hands a buffered writer to `f`.
+    pub fn file(
+        &mut self,
+        rel: &str,
+        f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let path = self.root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(&path)?);
+        f(&mut w)?;
+        w.flush()?;
+        self.written.push(rel.to_string());
+        Ok(())
+    }
+
+    pub fn bytes(&mut self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.file(rel, |w| w.write_all(bytes))
+    }
+
+    /// Paths written so far, relative to OUT.
+    pub fn written(&self) -> &[String] {
+        &self.written
+    }
+}
+
+fn json_to(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, v).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+/// Writes every artifact of a build into `stage`.
+pub fn render(checked: &Checked, stage: &mut Staging) -> std::io::Result<()> {
+    let (m, gj) = rayon::join(
+        || manifest::build(&checked.mesh, &checked.db, &checked.diagnostics),
+        || {
+            let g = MeshGraph::build(&checked.mesh);
+            let view = View {
+                columns: true,
+                ..View::default()
+            };
+            graph::to_json(&checked.mesh, &g, &view)
+        },
+    );
+    stage.file("manifest.json", |w| json_to(w, &m))?;
+    drop(m);
+    stage.file("lineage/graph.json", |w| json_to(w, &gj))?;
+    stage.bytes("lineage/graph.dot", graph::to_dot(&gj).as_bytes())?;
+    stage.bytes("lineage/graph.mmd", graph::to_mermaid(&gj).as_bytes())?;
+    stage.bytes(
+        MARKER,
+        b"This folder is written by meshc build and replaced whole on every build.\n",
+    )?;
+    Ok(())
+}
+
+/// Runs `fill` against a staging folder next to `out`, then swaps it into
+/// place. On any error the staging folder is removed and `out` is left as
+/// it was. Returns the paths written.
+pub fn write(
+    out: &Path,
+    fill: impl FnOnce(&mut Staging) -> std::io::Result<()>,
+) -> std::io::Result<Vec<String>> {
     if out.exists() && !out.join(MARKER).exists() {
         let empty = out.read_dir()?.next().is_none();
         if !empty {
@@ -71,14 +110,12 @@ pub fn write(out: &Path, artifacts: &Artifacts) -> std::io::Result<()> {
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
     }
-    let result = (|| {
-        for (rel, bytes) in artifacts {
-            let path = tmp.join(rel);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(&path, bytes)?;
-        }
+    std::fs::create_dir_all(&tmp)?;
+    let mut stage = Staging {
+        root: tmp.clone(),
+        written: Vec::new(),
+    };
+    let result = fill(&mut stage).and_then(|()| {
         if out.exists() {
             std::fs::rename(out, &old)?;
         }
@@ -93,9 +130,9 @@ pub fn write(out: &Path, artifacts: &Artifacts) -> std::io::Result<()> {
             std::fs::remove_dir_all(&old)?;
         }
         Ok(())
-    })();
+    });
     if result.is_err() && tmp.exists() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    result
+    result.map(|()| stage.written)
 }

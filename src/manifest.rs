@@ -3,10 +3,10 @@
 //! bump [`MANIFEST_VERSION`] on any incompatible change.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
-use crate::load::syntax::{Column, Port};
+use crate::load::Sp;
+use crate::load::syntax::{AllowEntry, Column, Deprecation, Port, Quality, Sla, Target};
 use crate::model::*;
 use crate::source::SourceDb;
 
@@ -14,151 +14,151 @@ pub const MANIFEST_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Manifest {
+pub struct Manifest<'a> {
     pub manifest_version: u32,
     pub generator: String,
-    pub mesh: MeshInfo,
-    pub domains: Vec<DomainInfo>,
-    pub teams: Vec<TeamInfo>,
-    pub sources: Vec<SourceInfo>,
-    pub products: Vec<ProductInfo>,
+    pub mesh: MeshInfo<'a>,
+    pub domains: Vec<DomainInfo<'a>>,
+    pub teams: Vec<TeamInfo<'a>>,
+    pub sources: Vec<SourceInfo<'a>>,
+    pub products: Vec<ProductInfo<'a>>,
     /// Product-level edges: what each product reads.
-    pub edges: Vec<EdgeInfo>,
+    pub edges: Vec<EdgeInfo<'a>>,
     /// Column lineage from `derivedFrom`.
     pub lineage: Vec<LineageInfo>,
-    pub diagnostics: Vec<DiagInfo>,
+    pub diagnostics: Vec<DiagInfo<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MeshInfo {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub targets: Vec<Value>,
-    pub naming: Naming,
-    pub classifications: Vec<String>,
+pub struct MeshInfo<'a> {
+    pub name: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub targets: Vec<&'a Target>,
+    pub naming: &'a Naming,
+    pub classifications: &'a [String],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Place {
-    pub file: String,
+pub struct Place<'a> {
+    pub file: &'a str,
     pub line: usize,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DomainInfo {
-    pub name: String,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub owner: Option<String>,
-    pub defined_at: Place,
+pub struct DomainInfo<'a> {
+    pub name: &'a str,
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub owner: Option<&'a str>,
+    pub defined_at: Place<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TeamInfo {
-    pub name: String,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub email: Option<String>,
-    pub chat: Option<String>,
-    pub members: Vec<String>,
-    pub defined_at: Place,
+pub struct TeamInfo<'a> {
+    pub name: &'a str,
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub chat: Option<&'a str>,
+    pub members: Vec<&'a str>,
+    pub defined_at: Place<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ColumnInfo {
+pub struct ColumnInfo<'a> {
     pub fqn: String,
-    pub name: String,
+    pub name: &'a str,
     #[serde(rename = "type")]
-    pub column_type: String,
+    pub column_type: &'a str,
     pub nullable: bool,
-    pub description: Option<String>,
-    pub classification: Option<String>,
-    pub masking: String,
-    pub derived_from: Vec<String>,
+    pub description: Option<&'a str>,
+    pub classification: Option<&'a str>,
+    pub masking: &'static str,
+    pub derived_from: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TableInfo {
+pub struct TableInfo<'a> {
     pub fqn: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub columns: Vec<ColumnInfo>,
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub columns: Vec<ColumnInfo<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SourceInfo {
-    pub fqn: String,
-    pub name: String,
-    pub domain: String,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub owner: Option<String>,
-    pub system: Option<String>,
-    pub tables: Vec<TableInfo>,
-    pub defined_at: Place,
+pub struct SourceInfo<'a> {
+    pub fqn: &'a str,
+    pub name: &'a str,
+    pub domain: &'a str,
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub owner: Option<&'a str>,
+    pub system: Option<&'a str>,
+    pub tables: Vec<TableInfo<'a>>,
+    pub defined_at: Place<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PortInfo {
+pub struct PortInfo<'a> {
     pub fqn: String,
-    pub name: String,
+    pub name: &'a str,
     #[serde(rename = "type")]
-    pub port_type: String,
-    pub visibility: String,
-    pub description: Option<String>,
-    pub primary_key: Vec<String>,
+    pub port_type: &'static str,
+    pub visibility: &'static str,
+    pub description: Option<&'a str>,
+    pub primary_key: Vec<&'a str>,
     /// `null` when the schema lives in a contract file.
-    pub columns: Option<Vec<ColumnInfo>>,
-    pub quality: Vec<Value>,
-    pub sla: Option<Value>,
-    pub contract: Option<String>,
-    pub query: Option<String>,
+    pub columns: Option<Vec<ColumnInfo<'a>>>,
+    pub quality: Vec<&'a Quality>,
+    pub sla: Option<&'a Sla>,
+    pub contract: Option<&'a str>,
+    pub query: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct InputInfo {
+pub struct InputInfo<'a> {
     /// `domain.product.port` or `domain.source.table`.
     pub from: String,
     pub kind: &'static str,
-    pub version: Option<String>,
+    pub version: Option<&'a str>,
     /// `null` = every column.
-    pub columns: Option<Vec<String>>,
-    pub purpose: Option<String>,
+    pub columns: Option<Vec<&'a str>>,
+    pub purpose: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ProductInfo {
-    pub fqn: String,
-    pub name: String,
-    pub domain: String,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub owner: Option<String>,
-    pub tags: Vec<String>,
-    pub version: String,
-    pub status: String,
-    pub deprecation: Option<Value>,
-    pub inputs: Vec<InputInfo>,
-    pub ports: Vec<PortInfo>,
-    pub access: Vec<Value>,
-    pub consumers: Vec<String>,
-    pub defined_at: Place,
+pub struct ProductInfo<'a> {
+    pub fqn: &'a str,
+    pub name: &'a str,
+    pub domain: &'a str,
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub owner: Option<&'a str>,
+    pub tags: Vec<&'a str>,
+    pub version: &'a str,
+    pub status: &'static str,
+    pub deprecation: Option<&'a Deprecation>,
+    pub inputs: Vec<InputInfo<'a>>,
+    pub ports: Vec<PortInfo<'a>>,
+    pub access: Vec<&'a AllowEntry>,
+    pub consumers: Vec<&'a str>,
+    pub defined_at: Place<'a>,
 }
 
 #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct EdgeInfo {
+pub struct EdgeInfo<'a> {
     pub from: String,
-    pub to: String,
+    pub to: &'a str,
 }
 
 #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -169,67 +169,57 @@ pub struct LineageInfo {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DiagInfo {
-    pub code: String,
-    pub severity: String,
-    pub message: String,
-    pub file: Option<String>,
+pub struct DiagInfo<'a> {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub message: &'a str,
+    pub file: Option<&'a str>,
     pub line: Option<usize>,
     pub column: Option<usize>,
 }
 
-fn s(o: &Option<crate::load::Sp<String>>) -> Option<String> {
-    o.as_ref().map(|v| v.value.clone())
+fn s(o: &Option<Sp<String>>) -> Option<&str> {
+    o.as_ref().map(|v| v.as_str())
 }
 
-fn place(db: &SourceDb, file: crate::source::FileId, line: u32) -> Place {
+fn strs(v: &[Sp<String>]) -> Vec<&str> {
+    v.iter().map(|x| x.as_str()).collect()
+}
+
+fn place(db: &SourceDb, file: crate::source::FileId, line: u32) -> Place<'_> {
     Place {
-        file: db.path(file).to_string(),
+        file: db.path(file),
         line: line as usize,
     }
 }
 
-fn to_value<T: Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-fn column_info(owner: &str, c: &Column) -> ColumnInfo {
+fn column_info<'a>(owner: &str, c: &'a Column) -> ColumnInfo<'a> {
     ColumnInfo {
         fqn: format!("{owner}.{}", c.name.as_str()),
-        name: c.name.value.clone(),
-        column_type: c.column_type.value.clone(),
+        name: &c.name,
+        column_type: &c.column_type,
         nullable: c.nullable.as_ref().map(|n| n.value).unwrap_or(true),
         description: s(&c.description),
         classification: s(&c.classification),
-        masking: c
-            .masking
-            .as_ref()
-            .map(|m| m.as_str())
-            .unwrap_or("none")
-            .to_string(),
-        derived_from: c.derived_from.iter().map(|d| d.value.clone()).collect(),
+        masking: c.masking.as_ref().map(|m| m.as_str()).unwrap_or("none"),
+        derived_from: strs(&c.derived_from),
     }
 }
 
-fn port_info(product_fqn: &str, p: &Port) -> PortInfo {
+fn port_info<'a>(product_fqn: &str, p: &'a Port) -> PortInfo<'a> {
     let fqn = format!("{product_fqn}.{}", p.name.as_str());
     PortInfo {
-        name: p.name.value.clone(),
-        port_type: p
-            .port_type
-            .as_ref()
-            .map(|t| t.as_str())
-            .unwrap_or("table")
-            .to_string(),
-        visibility: port_visibility(p).as_str().to_string(),
+        name: &p.name,
+        port_type: p.port_type.as_ref().map(|t| t.as_str()).unwrap_or("table"),
+        visibility: port_visibility(p).as_str(),
         description: s(&p.description),
-        primary_key: p.primary_key.iter().map(|k| k.value.clone()).collect(),
+        primary_key: strs(&p.primary_key),
         columns: p
             .columns
             .as_ref()
             .map(|cs| cs.iter().map(|c| column_info(&fqn, c)).collect()),
-        quality: p.quality.iter().map(|q| to_value(&q.value)).collect(),
-        sla: p.sla.as_ref().map(|x| to_value(&x.value)),
+        quality: p.quality.iter().map(|q| &q.value).collect(),
+        sla: p.sla.as_ref().map(|x| &x.value),
         contract: s(&p.contract),
         query: s(&p.query),
         fqn,
@@ -238,25 +228,25 @@ fn port_info(product_fqn: &str, p: &Port) -> PortInfo {
 
 /// Builds the manifest. `diagnostics` are those of the check that preceded
 /// the build (warnings and infos; a build with errors writes nothing).
-pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest {
+pub fn build<'a>(mesh: &'a Mesh, db: &'a SourceDb, diagnostics: &'a [Diagnostic]) -> Manifest<'a> {
     let root = mesh.root.as_ref();
-    let mut targets: Vec<Value> = root
-        .map(|r| r.spec.targets.iter().map(|t| to_value(&t.value)).collect())
+    let mut targets: Vec<&Target> = root
+        .map(|r| r.spec.targets.iter().map(|t| &t.value).collect())
         .unwrap_or_default();
-    targets.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    targets.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
 
     let mut domains: Vec<DomainInfo> = mesh
         .domains
         .iter()
         .map(|d| DomainInfo {
-            name: d.name.clone(),
+            name: &d.name,
             title: s(&d.metadata.title),
             description: s(&d.metadata.description),
             owner: s(&d.metadata.owner),
             defined_at: place(db, d.file, d.metadata.name.loc.line),
         })
         .collect();
-    domains.sort_by(|a, b| a.name.cmp(&b.name));
+    domains.sort_by(|a, b| a.name.cmp(b.name));
 
     let mut teams: Vec<TeamInfo> = mesh
         .teams
@@ -264,25 +254,25 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
         .map(|t| {
             let contact = t.spec.contact.as_ref();
             TeamInfo {
-                name: t.name.clone(),
+                name: &t.name,
                 title: s(&t.metadata.title),
                 description: s(&t.metadata.description),
                 email: contact.and_then(|c| s(&c.email)),
                 chat: contact.and_then(|c| s(&c.chat)),
-                members: t.spec.members.iter().map(|m| m.value.clone()).collect(),
+                members: strs(&t.spec.members),
                 defined_at: place(db, t.file, t.metadata.name.loc.line),
             }
         })
         .collect();
-    teams.sort_by(|a, b| a.name.cmp(&b.name));
+    teams.sort_by(|a, b| a.name.cmp(b.name));
 
     let mut sources: Vec<SourceInfo> = mesh
         .sources
         .iter()
         .map(|src| SourceInfo {
-            fqn: src.fqn.clone(),
-            name: src.name.clone(),
-            domain: src.domain_name.clone(),
+            fqn: &src.fqn,
+            name: &src.name,
+            domain: &src.domain_name,
             title: s(&src.metadata.title),
             description: s(&src.metadata.description),
             owner: s(&src.metadata.owner),
@@ -296,7 +286,7 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
                     TableInfo {
                         columns: t.columns.iter().map(|c| column_info(&fqn, c)).collect(),
                         fqn,
-                        name: t.name.value.clone(),
+                        name: &t.name,
                         description: s(&t.description),
                     }
                 })
@@ -304,19 +294,19 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
             defined_at: place(db, src.file, src.metadata.name.loc.line),
         })
         .collect();
-    sources.sort_by(|a, b| a.fqn.cmp(&b.fqn));
+    sources.sort_by(|a, b| a.fqn.cmp(b.fqn));
 
-    let mut consumers: Vec<Vec<String>> = vec![Vec::new(); mesh.products.len()];
+    let mut consumers: Vec<Vec<&str>> = vec![Vec::new(); mesh.products.len()];
     let mut edges = Vec::new();
     for pid in mesh.product_ids() {
         let p = mesh.product(pid);
         for i in &p.inputs {
             edges.push(EdgeInfo {
                 from: mesh.target_fqn(i.target),
-                to: p.fqn.clone(),
+                to: &p.fqn,
             });
             if let InputTarget::Port { product, .. } = i.target {
-                consumers[product.idx()].push(p.fqn.clone());
+                consumers[product.idx()].push(&p.fqn);
             }
         }
     }
@@ -331,16 +321,16 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
             cons.sort();
             cons.dedup();
             ProductInfo {
-                fqn: p.fqn.clone(),
-                name: p.name.clone(),
-                domain: p.domain_name.clone(),
+                fqn: &p.fqn,
+                name: &p.name,
+                domain: &p.domain_name,
                 title: s(&p.metadata.title),
                 description: s(&p.metadata.description),
                 owner: s(&p.metadata.owner),
-                tags: p.metadata.tags.iter().map(|t| t.value.clone()).collect(),
+                tags: strs(&p.metadata.tags),
                 version: s(&p.spec.version).unwrap_or_default(),
-                status: p.status().as_str().to_string(),
-                deprecation: p.spec.deprecation.as_ref().map(|d| to_value(&d.value)),
+                status: p.status().as_str(),
+                deprecation: p.spec.deprecation.as_ref().map(|d| &d.value),
                 inputs: p
                     .inputs
                     .iter()
@@ -353,10 +343,7 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
                                 InputTarget::Table { .. } => "source",
                             },
                             version: s(&decl.version),
-                            columns: decl
-                                .columns
-                                .as_ref()
-                                .map(|cs| cs.iter().map(|c| c.value.clone()).collect()),
+                            columns: decl.columns.as_deref().map(strs),
                             purpose: s(&decl.purpose),
                         }
                     })
@@ -371,14 +358,14 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
                     .spec
                     .access
                     .as_ref()
-                    .map(|a| a.allow.iter().map(|e| to_value(&e.value)).collect())
+                    .map(|a| a.allow.iter().map(|e| &e.value).collect())
                     .unwrap_or_default(),
                 consumers: cons,
                 defined_at: place(db, p.file, p.metadata.name.loc.line),
             }
         })
         .collect();
-    products.sort_by(|a, b| a.fqn.cmp(&b.fqn));
+    products.sort_by(|a, b| a.fqn.cmp(b.fqn));
 
     let mut lineage: Vec<LineageInfo> = mesh
         .lineage
@@ -397,15 +384,15 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
             let pos = d.primary.as_ref().map(|p| {
                 let f = db.get(p.span.file);
                 let (l, c) = f.line_col(p.span.start as usize);
-                (f.path.clone(), l, c)
+                (f.path.as_str(), l, c)
             });
             DiagInfo {
-                code: d.code.as_str().to_string(),
-                severity: d.severity.as_str().to_string(),
-                message: d.message.clone(),
-                file: pos.as_ref().map(|p| p.0.clone()),
-                line: pos.as_ref().map(|p| p.1),
-                column: pos.as_ref().map(|p| p.2),
+                code: d.code.as_str(),
+                severity: d.severity.as_str(),
+                message: &d.message,
+                file: pos.map(|p| p.0),
+                line: pos.map(|p| p.1),
+                column: pos.map(|p| p.2),
             }
         })
         .collect();
@@ -414,11 +401,11 @@ pub fn build(mesh: &Mesh, db: &SourceDb, diagnostics: &[Diagnostic]) -> Manifest
         manifest_version: MANIFEST_VERSION,
         generator: format!("meshc {}", env!("CARGO_PKG_VERSION")),
         mesh: MeshInfo {
-            name: root.map(|r| r.metadata.name.value.clone()),
+            name: root.map(|r| r.metadata.name.as_str()),
             description: root.and_then(|r| s(&r.metadata.description)),
             targets,
-            naming: mesh.naming.clone(),
-            classifications: mesh.classifications.clone(),
+            naming: &mesh.naming,
+            classifications: &mesh.classifications,
         },
         domains,
         teams,
