@@ -391,3 +391,68 @@ fn symlinks_out_of_the_root_are_not_followed() {
     }
     meshc().arg("check").arg(&mesh).assert().success();
 }
+
+/// The generator example, built by `cargo test` next to the test binaries.
+fn gen_mesh() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(|p| p.parent()).expect("target dir");
+    let path = dir
+        .join("examples")
+        .join(format!("gen_mesh{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "{} missing: run through `cargo test`, which builds examples",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn generated_mesh_is_deterministic_and_checks_clean() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for out in [&a, &b] {
+        let st = std::process::Command::new(gen_mesh())
+            .args(["--products", "300", "--seed", "7", "--out"])
+            .arg(out)
+            .output()
+            .expect("run gen_mesh");
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    }
+    assert_eq!(
+        snapshot_tree(&a),
+        snapshot_tree(&b),
+        "generator is not deterministic"
+    );
+    meshc()
+        .arg("check")
+        .arg(&a)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("0 errors, 0 warnings"))
+        .stderr(predicate::str::contains("300 products"));
+    let (o1, o2) = (tmp.path().join("o1"), tmp.path().join("o2"));
+    meshc()
+        .arg("build")
+        .arg(&a)
+        .arg("-o")
+        .arg(&o1)
+        .assert()
+        .success();
+    meshc()
+        .arg("build")
+        .arg(&b)
+        .arg("-o")
+        .arg(&o2)
+        .assert()
+        .success();
+    assert_eq!(
+        snapshot_tree(&o1),
+        snapshot_tree(&o2),
+        "builds of equal meshes differ"
+    );
+}
