@@ -38,9 +38,6 @@ pub struct Global {
     /// Treat warnings as errors for the exit code.
     #[arg(long, global = true)]
     pub deny_warnings: bool,
-    /// The date expiry and sunset rules use (YYYY-MM-DD); default today, or SOURCE_DATE_EPOCH.
-    #[arg(long, global = true, value_name = "DATE")]
-    pub as_of: Option<String>,
     /// Print the wall time of each phase to stderr.
     #[arg(long, global = true)]
     pub timings: bool,

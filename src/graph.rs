@@ -415,35 +415,27 @@ pub fn to_dot(g: &GraphJson) -> String {
     out
 }
 
-fn mermaid_id(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 fn mermaid_label(s: &str) -> String {
     s.replace('"', "#quot;")
 }
 
-/// Mermaid flowchart: one subgraph per domain.
+/// Mermaid flowchart: one subgraph per domain. Node ids are positional
+/// (`n0`, `c0`, …) so that no two FQNs can collide after escaping.
 pub fn to_mermaid(g: &GraphJson) -> String {
+    let ids: BTreeMap<&str, String> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), format!("n{i}")))
+        .collect();
+    let id = |s: &str| ids.get(s).cloned().unwrap_or_else(|| "missing".into());
     let mut out = String::from("flowchart LR\n");
     let mut by_domain: BTreeMap<&str, Vec<&JsonNode>> = BTreeMap::new();
     for n in &g.nodes {
         by_domain.entry(&n.domain).or_default().push(n);
     }
-    for (domain, nodes) in &by_domain {
-        out.push_str(&format!(
-            "  subgraph d_{}[\"{}\"]\n",
-            mermaid_id(domain),
-            mermaid_label(domain)
-        ));
+    for (i, (domain, nodes)) in by_domain.iter().enumerate() {
+        out.push_str(&format!("  subgraph d{i}[\"{}\"]\n", mermaid_label(domain)));
         for n in nodes {
             let (open, close) = match n.kind {
                 "product" => ("[", "]"),
@@ -452,7 +444,7 @@ pub fn to_mermaid(g: &GraphJson) -> String {
             };
             out.push_str(&format!(
                 "    {}{open}\"{}\"{close}\n",
-                mermaid_id(&n.id),
+                id(&n.id),
                 mermaid_label(&n.label)
             ));
         }
@@ -460,38 +452,31 @@ pub fn to_mermaid(g: &GraphJson) -> String {
     }
     for e in &g.edges {
         let arrow = if e.kind == "publishes" { "---" } else { "-->" };
-        out.push_str(&format!(
-            "  {} {arrow} {}\n",
-            mermaid_id(&e.from),
-            mermaid_id(&e.to)
-        ));
+        out.push_str(&format!("  {} {arrow} {}\n", id(&e.from), id(&e.to)));
     }
     if let Some(cols) = &g.column_edges {
-        // Columns are not nodes of the product graph: draw them as their own
-        // nodes linked to the port they belong to.
-        let mut cols_seen = BTreeSet::new();
+        // Columns are not nodes of the product graph: draw each as its own
+        // node, linked to the port or table it belongs to.
+        let mut col_ids: BTreeMap<&str, String> = BTreeMap::new();
         for e in cols {
-            for c in [&e.from, &e.to] {
-                if cols_seen.insert(c.clone()) {
-                    let label = c.rsplit('.').next().unwrap_or(c);
-                    out.push_str(&format!(
-                        "  {}{{{{\"{}\"}}}}\n",
-                        mermaid_id(&format!("col_{c}")),
-                        mermaid_label(label)
-                    ));
-                    if let Some((port, _)) = c.rsplit_once('.') {
-                        out.push_str(&format!(
-                            "  {} -.- {}\n",
-                            mermaid_id(port),
-                            mermaid_id(&format!("col_{c}"))
-                        ));
-                    }
+            for c in [e.from.as_str(), e.to.as_str()] {
+                if col_ids.contains_key(c) {
+                    continue;
                 }
+                let cid = format!("c{}", col_ids.len());
+                let label = c.rsplit('.').next().unwrap_or(c);
+                out.push_str(&format!("  {cid}{{{{\"{}\"}}}}\n", mermaid_label(label)));
+                if let Some((owner, _)) = c.rsplit_once('.')
+                    && ids.contains_key(owner)
+                {
+                    out.push_str(&format!("  {} -.- {cid}\n", id(owner)));
+                }
+                col_ids.insert(c, cid);
             }
             out.push_str(&format!(
                 "  {} -.-> {}\n",
-                mermaid_id(&format!("col_{}", e.from)),
-                mermaid_id(&format!("col_{}", e.to))
+                col_ids[e.from.as_str()],
+                col_ids[e.to.as_str()]
             ));
         }
     }

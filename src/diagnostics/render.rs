@@ -283,7 +283,9 @@ fn github(diags: &[Diagnostic], db: &SourceDb) -> String {
             let f = db.get(p.span.file);
             let (line, col) = f.line_col(p.span.start as usize);
             let (el, ec) = f.line_col(p.span.end as usize);
-            let path = if db.root.as_os_str().is_empty() {
+            // Annotations name files relative to the working directory (the
+            // repository root in CI), so join the mesh folder as given.
+            let path = if db.root.as_os_str().is_empty() || db.root == std::path::Path::new(".") {
                 f.path.clone()
             } else {
                 db.root.join(&f.path).to_string_lossy().into_owned()
