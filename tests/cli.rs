@@ -456,3 +456,23 @@ fn generated_mesh_is_deterministic_and_checks_clean() {
         "builds of equal meshes differ"
     );
 }
+
+#[test]
+fn huge_file_is_refused_with_a_diagnostic() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), tmp.path());
+    let mut big = String::from(
+        "apiVersion: meshc/v1\nkind: Team\nmetadata: {name: big}\nspec:\n  members:\n",
+    );
+    while big.len() <= 17 * 1024 * 1024 {
+        big.push_str("    - someone.with.a.long.address@acme.example\n");
+    }
+    std::fs::write(tmp.path().join("big.yaml"), big).expect("write");
+    meshc()
+        .arg("check")
+        .arg(tmp.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("M001"))
+        .stderr(predicate::str::contains("above the 16 MiB limit"));
+}

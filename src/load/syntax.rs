@@ -521,6 +521,12 @@ pub mod envelope {
 
     macro_rules! envelope {
         ($name:ident, $kind:literal, $spec:ty, $doc:literal) => {
+            envelope!($name, $kind, $spec, $doc, #[serde(default)]);
+        };
+        ($name:ident, $kind:literal, $spec:ty, $doc:literal, required) => {
+            envelope!($name, $kind, $spec, $doc,);
+        };
+        ($name:ident, $kind:literal, $spec:ty, $doc:literal, $(#[$spec_attr:meta])*) => {
             #[doc = $doc]
             #[derive(JsonSchema)]
             #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -532,6 +538,7 @@ pub mod envelope {
                 #[schemars(regex(pattern = $kind))]
                 pub kind: String,
                 pub metadata: Metadata,
+                $(#[$spec_attr])*
                 pub spec: $spec,
             }
         };
@@ -560,6 +567,7 @@ pub mod envelope {
         DataProductDocument,
         "^DataProduct$",
         ProductSpec,
-        "A data product: inputs, output ports, access."
+        "A data product: inputs, output ports, access.",
+        required
     );
 }
