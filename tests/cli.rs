@@ -476,3 +476,57 @@ fn huge_file_is_refused_with_a_diagnostic() {
         .stderr(predicate::str::contains("M001"))
         .stderr(predicate::str::contains("above the 16 MiB limit"));
 }
+
+/// Every field the document types define is used somewhere in mesh.example,
+/// so a reader learns the whole format from it.
+#[test]
+fn example_uses_every_field() {
+    fn schema_fields(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::Object(props)) = m.get("properties") {
+                    out.extend(props.keys().cloned());
+                }
+                m.values().for_each(|x| schema_fields(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| schema_fields(x, out)),
+            _ => {}
+        }
+    }
+    fn used_keys(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                out.extend(m.keys().cloned());
+                m.values().for_each(|x| used_keys(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| used_keys(x, out)),
+            _ => {}
+        }
+    }
+    let out = meshc().arg("schema").output().expect("run");
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let mut fields = std::collections::BTreeSet::new();
+    schema_fields(&schema, &mut fields);
+    let mut used = std::collections::BTreeSet::new();
+    for entry in walkdir::WalkDir::new(example())
+        .into_iter()
+        .filter_map(|e| e.ok())
+    {
+        let p = entry.path();
+        if !p.extension().is_some_and(|e| e == "yaml")
+            || p.components().any(|c| c.as_os_str() == "build")
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(p).expect("read");
+        let docs: Vec<serde_json::Value> = serde_saphyr::from_str_multiple(&text).expect("yaml");
+        for d in docs.iter().filter(|d| d["apiVersion"] == "meshc/v1") {
+            used_keys(d, &mut used);
+        }
+    }
+    let missing: Vec<&String> = fields.difference(&used).collect();
+    assert!(
+        missing.is_empty(),
+        "fields never used in mesh.example: {missing:?}"
+    );
+}
