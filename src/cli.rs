@@ -220,7 +220,8 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
             dir.display()
         ));
     }
-    let mut checked = match run_check(dir, std::slice::from_ref(&out)) {
+    // Never read a build folder back as input: neither OUT nor the default.
+    let mut checked = match run_check(dir, &[out.clone(), default_out(dir)]) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -283,6 +284,9 @@ fn cmd_graph(
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if checked.diagnostics.is_empty() {
+        if g.timings {
+            eprintln!("{}", checked.timings.line());
+        }
         exit_for(g, &checked)
     } else {
         report(

@@ -79,6 +79,33 @@ pub fn render(checked: &Checked, stage: &mut Staging) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Cleans up after a build that was killed: a leftover staging folder is
+/// removed; a previous build moved aside but never replaced is put back.
+fn recover(parent: &Path, name: &str, out: &Path) -> std::io::Result<()> {
+    let tmp_prefix = format!(".{name}.meshc-tmp-");
+    let old_prefix = format!(".{name}.meshc-old-");
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(parent)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+            continue;
+        };
+        if file.starts_with(&tmp_prefix) {
+            std::fs::remove_dir_all(&path)?;
+        } else if file.starts_with(&old_prefix) {
+            if out.exists() {
+                std::fs::remove_dir_all(&path)?;
+            } else {
+                std::fs::rename(&path, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs `fill` against a staging folder next to `out`, then swaps it into
 /// place. On any error the staging folder is removed and `out` is left as
 /// it was. Returns the paths written.
@@ -105,11 +132,9 @@ pub fn write(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "build".into());
+    recover(&parent, &name, out)?;
     let tmp = parent.join(format!(".{name}.meshc-tmp-{}", std::process::id()));
     let old = parent.join(format!(".{name}.meshc-old-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
-    }
     std::fs::create_dir_all(&tmp)?;
     let mut stage = Staging {
         root: tmp.clone(),

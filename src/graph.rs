@@ -371,11 +371,34 @@ pub fn to_dot(g: &GraphJson) -> String {
     for n in &g.nodes {
         by_domain.entry(&n.domain).or_default().push(n);
     }
+    // Column nodes (with --columns) sit in the cluster of the port or table
+    // they belong to.
+    let domain_of: BTreeMap<&str, &str> = g
+        .nodes
+        .iter()
+        .map(|n| (n.id.as_str(), n.domain.as_str()))
+        .collect();
+    let mut columns_by_domain: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for e in g.column_edges.iter().flatten() {
+        for c in [e.from.as_str(), e.to.as_str()] {
+            let owner = c.rsplit_once('.').map(|(o, _)| o).unwrap_or(c);
+            let domain = domain_of.get(owner).copied().unwrap_or("");
+            columns_by_domain.entry(domain).or_default().insert(c);
+        }
+    }
     for (i, (domain, nodes)) in by_domain.iter().enumerate() {
         out.push_str(&format!(
             "  subgraph cluster_{i} {{\n    label=\"{}\";\n",
             dot_escape(domain)
         ));
+        for c in columns_by_domain.get(domain).into_iter().flatten() {
+            let label = c.rsplit('.').next().unwrap_or(c);
+            out.push_str(&format!(
+                "    \"{}\" [label=\"{}\", shape=plaintext, fontsize=10];\n",
+                dot_escape(c),
+                dot_escape(label)
+            ));
+        }
         for n in nodes {
             let shape = match n.kind {
                 "product" => "box, style=\"rounded,filled\", fillcolor=\"#e8f0fe\"",
@@ -419,15 +442,34 @@ fn mermaid_label(s: &str) -> String {
     s.replace('"', "#quot;")
 }
 
-/// Mermaid flowchart: one subgraph per domain. Node ids are positional
-/// (`n0`, `c0`, …) so that no two FQNs can collide after escaping.
+/// Mermaid ids from FQNs: `.` and other characters become `_`; a second
+/// FQN that escapes to a taken id gets a numeric suffix. Ids stay stable
+/// when unrelated nodes are added, so diffs of graph.mmd stay small.
+fn mermaid_ids<'a>(
+    names: impl Iterator<Item = &'a str>,
+    prefix: &str,
+) -> BTreeMap<&'a str, String> {
+    let mut taken = BTreeSet::new();
+    let mut out = BTreeMap::new();
+    for name in names {
+        let base: String = format!("{prefix}{name}")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let mut id = base.clone();
+        let mut n = 2;
+        while !taken.insert(id.clone()) {
+            id = format!("{base}_{n}");
+            n += 1;
+        }
+        out.insert(name, id);
+    }
+    out
+}
+
+/// Mermaid flowchart: one subgraph per domain.
 pub fn to_mermaid(g: &GraphJson) -> String {
-    let ids: BTreeMap<&str, String> = g
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), format!("n{i}")))
-        .collect();
+    let ids = mermaid_ids(g.nodes.iter().map(|n| n.id.as_str()), "n_");
     let id = |s: &str| ids.get(s).cloned().unwrap_or_else(|| "missing".into());
     let mut out = String::from("flowchart LR\n");
     let mut by_domain: BTreeMap<&str, Vec<&JsonNode>> = BTreeMap::new();

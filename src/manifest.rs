@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
 use crate::load::Sp;
-use crate::load::syntax::{AllowEntry, Column, Deprecation, Port, Quality, Sla, Target};
+use crate::load::syntax::{
+    AllowEntry, Column, Deprecation, Governance, Port, Quality, Sla, Target,
+};
 use crate::model::*;
 use crate::source::SourceDb;
 
@@ -33,7 +35,11 @@ pub struct Manifest<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct MeshInfo<'a> {
     pub name: Option<&'a str>,
+    pub title: Option<&'a str>,
     pub description: Option<&'a str>,
+    pub tags: Vec<&'a str>,
+    /// The Mesh's `governance` as written (rules and policy globs).
+    pub governance: Option<&'a Governance>,
     pub targets: Vec<&'a Target>,
     pub naming: &'a Naming,
     pub classifications: &'a [String],
@@ -53,6 +59,9 @@ pub struct DomainInfo<'a> {
     pub title: Option<&'a str>,
     pub description: Option<&'a str>,
     pub owner: Option<&'a str>,
+    pub tags: Vec<&'a str>,
+    /// The domain's own `governance` as written.
+    pub governance: Option<&'a Governance>,
     pub defined_at: Place<'a>,
 }
 
@@ -62,6 +71,7 @@ pub struct TeamInfo<'a> {
     pub name: &'a str,
     pub title: Option<&'a str>,
     pub description: Option<&'a str>,
+    pub tags: Vec<&'a str>,
     pub email: Option<&'a str>,
     pub chat: Option<&'a str>,
     pub members: Vec<&'a str>,
@@ -100,6 +110,7 @@ pub struct SourceInfo<'a> {
     pub title: Option<&'a str>,
     pub description: Option<&'a str>,
     pub owner: Option<&'a str>,
+    pub tags: Vec<&'a str>,
     pub system: Option<&'a str>,
     pub tables: Vec<TableInfo<'a>>,
     pub defined_at: Place<'a>,
@@ -243,6 +254,8 @@ pub fn build<'a>(mesh: &'a Mesh, db: &'a SourceDb, diagnostics: &'a [Diagnostic]
             title: s(&d.metadata.title),
             description: s(&d.metadata.description),
             owner: s(&d.metadata.owner),
+            tags: strs(&d.metadata.tags),
+            governance: d.spec.governance.as_ref(),
             defined_at: place(db, d.file, d.metadata.name.loc.line),
         })
         .collect();
@@ -257,6 +270,7 @@ pub fn build<'a>(mesh: &'a Mesh, db: &'a SourceDb, diagnostics: &'a [Diagnostic]
                 name: &t.name,
                 title: s(&t.metadata.title),
                 description: s(&t.metadata.description),
+                tags: strs(&t.metadata.tags),
                 email: contact.and_then(|c| s(&c.email)),
                 chat: contact.and_then(|c| s(&c.chat)),
                 members: strs(&t.spec.members),
@@ -276,6 +290,7 @@ pub fn build<'a>(mesh: &'a Mesh, db: &'a SourceDb, diagnostics: &'a [Diagnostic]
             title: s(&src.metadata.title),
             description: s(&src.metadata.description),
             owner: s(&src.metadata.owner),
+            tags: strs(&src.metadata.tags),
             system: s(&src.spec.system),
             tables: src
                 .spec
@@ -402,7 +417,10 @@ pub fn build<'a>(mesh: &'a Mesh, db: &'a SourceDb, diagnostics: &'a [Diagnostic]
         generator: format!("meshc {}", env!("CARGO_PKG_VERSION")),
         mesh: MeshInfo {
             name: root.map(|r| r.metadata.name.as_str()),
+            title: root.and_then(|r| s(&r.metadata.title)),
             description: root.and_then(|r| s(&r.metadata.description)),
+            tags: root.map(|r| strs(&r.metadata.tags)).unwrap_or_default(),
+            governance: root.and_then(|r| r.spec.governance.as_ref()),
             targets,
             naming: &mesh.naming,
             classifications: &mesh.classifications,

@@ -513,7 +513,7 @@ fn example_uses_every_field() {
         .filter_map(|e| e.ok())
     {
         let p = entry.path();
-        if !p.extension().is_some_and(|e| e == "yaml")
+        if p.extension().is_none_or(|e| e != "yaml")
             || p.components().any(|c| c.as_os_str() == "build")
         {
             continue;
@@ -529,4 +529,46 @@ fn example_uses_every_field() {
         missing.is_empty(),
         "fields never used in mesh.example: {missing:?}"
     );
+}
+
+/// The DOT output is read by a real Graphviz (`dot`, installed by
+/// scripts/test and .ci/run), with and without column lineage.
+#[test]
+fn graphviz_parses_the_dot_output() {
+    for args in [
+        &[][..],
+        &["--columns"][..],
+        &["--columns", "--focus", "finance.revenue", "--upstream"][..],
+    ] {
+        let out = meshc()
+            .arg("graph")
+            .arg(example())
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        let mut dot = std::process::Command::new("dot")
+            .args(["-Tsvg", "-o", "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("graphviz `dot` is installed (scripts/test installs it)");
+        use std::io::Write as _;
+        dot.stdin
+            .take()
+            .expect("stdin")
+            .write_all(&out.stdout)
+            .expect("write");
+        let res = dot.wait_with_output().expect("dot");
+        assert!(
+            res.status.success(),
+            "dot rejected {args:?}: {}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        assert!(
+            res.stderr.is_empty(),
+            "dot warned on {args:?}: {}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+    }
 }

@@ -174,7 +174,12 @@ fn text(diags: &[Diagnostic], db: &SourceDb, color: bool) -> String {
     let mut out = String::new();
     for d in diags {
         let td = text_diag(d, db);
-        if handler.render_report(&mut out, &td).is_err() {
+        let mut one = String::new();
+        if handler.render_report(&mut one, &td).is_ok() {
+            // miette heads a related report with a bare "Advice: " line;
+            // the ☞ line that follows already says what the place is.
+            out.push_str(&one.replace("Advice: \n", ""));
+        } else {
             out.push_str(&format!(
                 "{}: {} [{}]\n",
                 d.severity.as_str(),

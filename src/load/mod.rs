@@ -166,6 +166,15 @@ fn is_yaml(p: &Path) -> bool {
     )
 }
 
+fn rel_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The YAML files under `root`, sorted, as (path to read, path to show).
 fn walk(
     root: &Path,
@@ -193,6 +202,7 @@ fn walk(
             }
             true
         });
+    let mut links = Vec::new();
     for entry in walker {
         let entry = entry.map_err(|e| IoError {
             path: e
@@ -206,26 +216,30 @@ fn walk(
             continue;
         }
         let ft = entry.file_type();
-        let readable = if ft.is_symlink() {
-            // A link is read only when it points at a file inside the root.
-            match path.canonicalize() {
-                Ok(target) => target.starts_with(canon_root) && target.is_file(),
-                Err(_) => false,
-            }
-        } else {
-            ft.is_file()
-        };
-        if !readable {
-            continue;
+        if ft.is_symlink() {
+            links.push(path.to_path_buf());
+        } else if ft.is_file() {
+            out.push((path.to_path_buf(), rel_path(root, path)));
         }
-        let rel = path
-            .strip_prefix(root)
-            .unwrap_or(path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        out.push((path.to_path_buf(), rel));
     }
+    // A link is read only when it points at a file inside the root that the
+    // walk did not already read (so a file is never read twice).
+    let seen: std::collections::BTreeSet<PathBuf> = out
+        .iter()
+        .filter_map(|(p, _)| p.canonicalize().ok())
+        .collect();
+    let mut extra = std::collections::BTreeSet::new();
+    for link in links {
+        if let Ok(target) = link.canonicalize()
+            && target.starts_with(canon_root)
+            && target.is_file()
+            && !seen.contains(&target)
+            && extra.insert(target)
+        {
+            let rel = rel_path(root, &link);
+            out.push((link, rel));
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(out)
 }

@@ -79,18 +79,23 @@ fn salvage(text: &str) -> Option<Broken> {
 /// Whether a file's text declares any meshc document. Files that do not are
 /// not part of the mesh and are never parsed.
 pub fn mentions_meshc(text: &str) -> bool {
-    let mut rest = text;
-    while let Some(i) = rest.find("apiVersion") {
-        let after = rest[i + "apiVersion".len()..].trim_start_matches([' ', '\t', '"', '\'']);
-        if let Some(after) = after.strip_prefix(':') {
-            let v = after.trim_start_matches([' ', '\t', '"', '\'']);
-            if v.starts_with("meshc/") {
-                return true;
-            }
-        }
-        rest = &rest[i + 1..];
-    }
-    false
+    // `apiVersion` is a top-level key: at the start of a line (block style,
+    // possibly after a `---` marker) or right after `{` (flow style). A
+    // comment that mentions it does not count.
+    text.lines().any(|line| {
+        let l = line
+            .strip_prefix("---")
+            .map(str::trim_start)
+            .unwrap_or(line);
+        let l = l.strip_prefix('{').map(str::trim_start).unwrap_or(l);
+        let Some(rest) = l.strip_prefix("apiVersion") else {
+            return false;
+        };
+        let rest = rest.trim_start_matches([' ', '\t', '"', '\'']);
+        rest.strip_prefix(':')
+            .map(|v| v.trim_start_matches([' ', '\t', '"', '\'']))
+            .is_some_and(|v| v.starts_with("meshc/"))
+    })
 }
 
 /// A document's text and where it starts in its file.
@@ -821,5 +826,9 @@ mod tests {
         assert!(mentions_meshc("apiVersion: meshc/v1\n"));
         assert!(mentions_meshc("x: 1\napiVersion:  \"meshc/v2\"\n"));
         assert!(!mentions_meshc("apiVersion: apps/v1\n# meshc/v1\n"));
+        assert!(!mentions_meshc(
+            "# not a mesh file (no apiVersion: meshc/v1)\n"
+        ));
+        assert!(mentions_meshc("--- {apiVersion: meshc/v1, kind: Team}\n"));
     }
 }
