@@ -401,7 +401,7 @@ fn gen_mesh() -> PathBuf {
         .join(format!("gen_mesh{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.is_file(),
-        "{} missing: run through `cargo test`, which builds examples",
+        "{} missing: run `cargo build --examples` first (scripts/test does)",
         path.display()
     );
     path
