@@ -486,6 +486,28 @@ fn check_source_shape(cx: &mut Ctx, s: &Source) {
             &format!("{}.{}", s.fqn, t.name.as_str()),
             &t.columns,
         );
+        // A source table is an operational system's table: nothing derives
+        // it and meshc masks nothing in it, so these fields would be ignored.
+        for c in &t.columns {
+            let misplaced = [
+                ("derivedFrom", c.derived_from.first().map(|d| d.loc)),
+                ("masking", c.masking.as_ref().map(|m| m.loc)),
+            ];
+            for (field, loc) in misplaced {
+                if let Some(loc) = loc {
+                    cx.push(
+                        Diagnostic::new(
+                            Code::M002,
+                            format!("`{field}` does not apply to a source table's column"),
+                        )
+                        .with_primary(span_of(s.file, loc), "")
+                        .with_help(
+                            "lineage and masking are declared on the data product's output columns",
+                        ),
+                    );
+                }
+            }
+        }
     }
 }
 
