@@ -93,8 +93,11 @@ fn recover(parent: &Path, name: &str, out: &Path) -> std::io::Result<()> {
         let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
             continue;
         };
-        if file.starts_with(&tmp_prefix) {
-            std::fs::remove_dir_all(&path)?;
+        if let Some(pid) = file.strip_prefix(&tmp_prefix) {
+            // Another build into the same OUT may still be running.
+            if !process_alive(pid) {
+                std::fs::remove_dir_all(&path)?;
+            }
         } else if file.starts_with(&old_prefix) {
             if out.exists() {
                 std::fs::remove_dir_all(&path)?;
@@ -104,6 +107,18 @@ fn recover(parent: &Path, name: &str, out: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the process that made a staging folder still runs (Linux only;
+/// elsewhere leftovers are assumed live and kept).
+fn process_alive(pid: &str) -> bool {
+    if cfg!(target_os = "linux") {
+        pid.parse::<u32>().is_ok_and(|p| {
+            p == std::process::id() || Path::new("/proc").join(p.to_string()).exists()
+        })
+    } else {
+        true
+    }
 }
 
 /// Runs `fill` against a staging folder next to `out`, then swaps it into
@@ -135,6 +150,10 @@ pub fn write(
     recover(&parent, &name, out)?;
     let tmp = parent.join(format!(".{name}.meshc-tmp-{}", std::process::id()));
     let old = parent.join(format!(".{name}.meshc-old-{}", std::process::id()));
+    if tmp.exists() {
+        // Ours by pid, from an earlier process that had the same id.
+        std::fs::remove_dir_all(&tmp)?;
+    }
     std::fs::create_dir_all(&tmp)?;
     let mut stage = Staging {
         root: tmp.clone(),

@@ -442,9 +442,8 @@ fn mermaid_label(s: &str) -> String {
     s.replace('"', "#quot;")
 }
 
-/// Mermaid ids from FQNs: `.` and other characters become `_`; a second
-/// FQN that escapes to a taken id gets a numeric suffix. Ids stay stable
-/// when unrelated nodes are added, so diffs of graph.mmd stay small.
+/// Mermaid ids from FQNs (see the escaping below). Ids stay stable when
+/// unrelated nodes are added, so diffs of graph.mmd stay small.
 fn mermaid_ids<'a>(
     names: impl Iterator<Item = &'a str>,
     prefix: &str,
@@ -452,10 +451,18 @@ fn mermaid_ids<'a>(
     let mut taken = BTreeSet::new();
     let mut out = BTreeMap::new();
     for name in names {
-        let base: String = format!("{prefix}{name}")
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
+        // `_` doubles and `.` becomes `_`: for valid names (which never put
+        // `_` right after `.`) this is one-to-one, so ids never depend on
+        // other nodes. Anything else is escaped by code point.
+        let mut base = String::from(prefix);
+        for c in name.chars() {
+            match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' => base.push(c),
+                '_' => base.push_str("__"),
+                '.' => base.push('_'),
+                other => base.push_str(&format!("_x{:x}_", other as u32)),
+            }
+        }
         let mut id = base.clone();
         let mut n = 2;
         while !taken.insert(id.clone()) {
@@ -476,8 +483,13 @@ pub fn to_mermaid(g: &GraphJson) -> String {
     for n in &g.nodes {
         by_domain.entry(&n.domain).or_default().push(n);
     }
-    for (i, (domain, nodes)) in by_domain.iter().enumerate() {
-        out.push_str(&format!("  subgraph d{i}[\"{}\"]\n", mermaid_label(domain)));
+    let domain_ids = mermaid_ids(by_domain.keys().copied(), "d_");
+    for (domain, nodes) in &by_domain {
+        out.push_str(&format!(
+            "  subgraph {}[\"{}\"]\n",
+            domain_ids[domain],
+            mermaid_label(domain)
+        ));
         for n in nodes {
             let (open, close) = match n.kind {
                 "product" => ("[", "]"),
@@ -499,22 +511,21 @@ pub fn to_mermaid(g: &GraphJson) -> String {
     if let Some(cols) = &g.column_edges {
         // Columns are not nodes of the product graph: draw each as its own
         // node, linked to the port or table it belongs to.
-        let mut col_ids: BTreeMap<&str, String> = BTreeMap::new();
-        for e in cols {
-            for c in [e.from.as_str(), e.to.as_str()] {
-                if col_ids.contains_key(c) {
-                    continue;
-                }
-                let cid = format!("c{}", col_ids.len());
-                let label = c.rsplit('.').next().unwrap_or(c);
-                out.push_str(&format!("  {cid}{{{{\"{}\"}}}}\n", mermaid_label(label)));
-                if let Some((owner, _)) = c.rsplit_once('.')
-                    && ids.contains_key(owner)
-                {
-                    out.push_str(&format!("  {} -.- {cid}\n", id(owner)));
-                }
-                col_ids.insert(c, cid);
+        let names: BTreeSet<&str> = cols
+            .iter()
+            .flat_map(|e| [e.from.as_str(), e.to.as_str()])
+            .collect();
+        let col_ids = mermaid_ids(names.iter().copied(), "c_");
+        for (c, cid) in &col_ids {
+            let label = c.rsplit('.').next().unwrap_or(c);
+            out.push_str(&format!("  {cid}{{{{\"{}\"}}}}\n", mermaid_label(label)));
+            if let Some((owner, _)) = c.rsplit_once('.')
+                && ids.contains_key(owner)
+            {
+                out.push_str(&format!("  {} -.- {cid}\n", id(owner)));
             }
+        }
+        for e in cols {
             out.push_str(&format!(
                 "  {} -.-> {}\n",
                 col_ids[e.from.as_str()],

@@ -6,6 +6,9 @@
 //! "the output starts with the lines above". Commands run from the
 //! repository root. Blocks that are not `console` (`text`, `sh`, …) are not
 //! run: use them for illustrative or abridged output.
+//!
+//! `MESHC_BLESS=1 cargo test --test book` rewrites stale outputs in place
+//! (review the diff before committing).
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +16,8 @@ struct Case {
     file: String,
     line: usize,
     args: Vec<String>,
+    /// 0-based index of the first output line in the file.
+    first: usize,
     expected: Vec<String>,
     prefix_only: bool,
 }
@@ -104,6 +109,7 @@ fn cases(root: &Path) -> Vec<Case> {
                     file: rel.clone(),
                     line: i + 1,
                     args: args[1..].to_vec(),
+                    first: i + 1,
                     expected: Vec::new(),
                     prefix_only: false,
                 });
@@ -125,6 +131,8 @@ fn console_blocks_show_real_output() {
     let all = cases(root);
     assert!(all.len() >= 10, "only {} console examples found", all.len());
     let mut failures = Vec::new();
+    // (file, first line, old line count, new lines) for MESHC_BLESS.
+    let mut fixes: Vec<(String, usize, usize, Vec<String>)> = Vec::new();
     for case in &all {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_meshc"))
             .args(&case.args)
@@ -152,6 +160,16 @@ fn console_blocks_show_real_output() {
             actual_cmp == expected
         };
         if !ok {
+            let new: Vec<String> = if case.prefix_only {
+                actual_cmp
+                    .iter()
+                    .take(expected.len())
+                    .map(|l| l.to_string())
+                    .collect()
+            } else {
+                actual_cmp.iter().map(|l| l.to_string()).collect()
+            };
+            fixes.push((case.file.clone(), case.first, expected.len(), new));
             failures.push(format!(
                 "{}:{}: `meshc {}` printed:\n{}\n--- but the page shows:\n{}\n",
                 case.file,
@@ -161,6 +179,17 @@ fn console_blocks_show_real_output() {
                 expected.join("\n")
             ));
         }
+    }
+    if std::env::var_os("MESHC_BLESS").is_some() && !fixes.is_empty() {
+        fixes.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        for (file, first, old, new) in fixes {
+            let path = root.join(&file);
+            let text = std::fs::read_to_string(&path).expect("read");
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            lines.splice(first..first + old, new);
+            std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+        }
+        return;
     }
     assert!(
         failures.is_empty(),

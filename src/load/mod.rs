@@ -232,6 +232,11 @@ fn walk(
     for link in links {
         if let Ok(target) = link.canonicalize()
             && target.starts_with(canon_root)
+            && !skip.iter().any(|s| target.starts_with(s))
+            && !target.strip_prefix(canon_root).is_ok_and(|rel| {
+                rel.components()
+                    .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+            })
             && target.is_file()
             && !seen.contains(&target)
             && extra.insert(target)
