@@ -38,6 +38,10 @@ pub struct Global {
     /// Treat warnings as errors for the exit code.
     #[arg(long, global = true)]
     pub deny_warnings: bool,
+    /// The date expiry and sunset rules use (YYYY-MM-DD); default
+    /// SOURCE_DATE_EPOCH, else today.
+    #[arg(long, global = true, value_name = "DATE")]
+    pub as_of: Option<String>,
     /// Print the wall time of each phase to stderr.
     #[arg(long, global = true)]
     pub timings: bool,
@@ -90,6 +94,15 @@ pub enum Command {
         #[arg(long)]
         columns: bool,
     },
+    /// Print a rule's documentation, or list every rule.
+    Explain {
+        /// A code such as G302.
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its name, default severity and summary.
+        #[arg(long, conflicts_with = "code")]
+        list: bool,
+    },
     /// Print the JSON Schema of the YAML documents (for editors).
     Schema {
         /// Mesh, Domain, Team, Source or DataProduct; omitted = any document.
@@ -127,6 +140,7 @@ pub fn run(cli: Cli) -> ExitCode {
             },
         ),
         Command::Schema { ref kind } => cmd_schema(kind.as_deref()),
+        Command::Explain { ref code, list } => cmd_explain(code.as_deref(), list),
     }
 }
 
@@ -150,8 +164,11 @@ fn default_out(dir: &Path) -> PathBuf {
     dir.join("build")
 }
 
-fn run_check(dir: &Path, skip: &[PathBuf]) -> Result<Checked, ExitCode> {
-    crate::check(dir, skip).map_err(fail)
+fn run_check(g: &Global, dir: &Path, skip: &[PathBuf]) -> Result<Checked, ExitCode> {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let (as_of, _) =
+        crate::date::resolve_as_of(g.as_of.as_deref(), epoch.as_deref()).map_err(fail)?;
+    crate::check(dir, skip, as_of).map_err(fail)
 }
 
 /// Prints diagnostics and the summary; returns the exit code they imply.
@@ -199,7 +216,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn cmd_check(g: &Global, dir: &Path, format: Format) -> ExitCode {
-    let checked = match run_check(dir, &[default_out(dir)]) {
+    let checked = match run_check(g, dir, &[default_out(dir)]) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -221,7 +238,7 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
         ));
     }
     // Never read a build folder back as input: neither OUT nor the default.
-    let mut checked = match run_check(dir, &[out.clone(), default_out(dir)]) {
+    let mut checked = match run_check(g, dir, &[out.clone(), default_out(dir)]) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -253,7 +270,7 @@ fn cmd_graph(
     focus: Option<&str>,
     mut view: View,
 ) -> ExitCode {
-    let checked = match run_check(dir, &[default_out(dir)]) {
+    let checked = match run_check(g, dir, &[default_out(dir)]) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -318,5 +335,49 @@ fn cmd_schema(kind: Option<&str>) -> ExitCode {
     let mut s = serde_json::to_string_pretty(&crate::schema::schema(kind)).unwrap_or_default();
     s.push('\n');
     let _ = std::io::stdout().lock().write_all(s.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn cmd_explain(code: Option<&str>, list: bool) -> ExitCode {
+    use crate::diagnostics::Code;
+    let mut out = String::new();
+    if list {
+        for c in Code::ALL {
+            out.push_str(&format!(
+                "{}  {:<26} {:<8} {}\n",
+                c.as_str(),
+                c.name(),
+                c.default_severity().as_str(),
+                c.summary()
+            ));
+        }
+    } else {
+        let want = code.unwrap_or_default();
+        let found = Code::ALL
+            .iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(want) || c.name() == want);
+        let found = found.or_else(|| {
+            // Policy codes (P001, …) are chosen by policies: explain P000.
+            (want.len() > 1
+                && want.starts_with(['P', 'p'])
+                && want[1..].bytes().all(|b| b.is_ascii_digit()))
+            .then_some(&Code::P000)
+        });
+        match found {
+            Some(c) => out.push_str(&crate::check::registry::explain_text(*c)),
+            None => {
+                let hint = crate::diagnostics::suggest(
+                    &want.to_uppercase(),
+                    Code::ALL.iter().map(|c| c.as_str()),
+                )
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+                return fail(format!(
+                    "unknown code `{want}`{hint}; `meshc explain --list` lists them"
+                ));
+            }
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
     ExitCode::SUCCESS
 }

@@ -5,7 +5,10 @@
 //! ids, one [`model::Mesh`]) → [`graph`] (cycles, lineage) → emit
 //! ([`manifest`], [`emit`]) → atomic write-out. See ARCHITECTURE.md.
 
+pub mod check;
+pub mod classify;
 pub mod cli;
+pub mod date;
 pub mod diagnostics;
 pub mod emit;
 pub mod graph;
@@ -49,6 +52,10 @@ impl Timings {
 pub struct Checked {
     pub db: source::SourceDb,
     pub mesh: model::Mesh,
+    /// Effective classification of every column (propagated).
+    pub classes: classify::Classes,
+    /// The date sunset and expiry rules used.
+    pub as_of: date::Date,
     pub diagnostics: Vec<Diagnostic>,
     pub timings: Timings,
 }
@@ -61,15 +68,29 @@ impl Checked {
     }
 }
 
-/// Runs load, resolve and the graph checks over the mesh at `root`.
-/// `skip` lists folders never read (the build output).
-pub fn check(root: &Path, skip: &[PathBuf]) -> Result<Checked, load::IoError> {
+/// Runs load, resolve, the graph checks and the rule catalog over the mesh
+/// at `root`, with `as_of` as today. `skip` lists folders never read (the
+/// build output).
+pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked, load::IoError> {
     let t0 = Instant::now();
     let loaded = load::load(root, skip)?;
     let t1 = Instant::now();
     let (mesh, mut diags) = resolve::resolve(loaded.docs, &loaded.broken);
     let t2 = Instant::now();
     diags.extend(graph::check_cycles(&mesh));
+    let classes = classify::propagate(&mesh);
+    let (settings, config_diags) = check::config::Settings::from_mesh(&mesh);
+    diags.extend(config_diags);
+    let cx = check::Context {
+        mesh: &mesh,
+        as_of,
+        classes: &classes,
+    };
+    diags.extend(
+        check::run(&cx)
+            .into_iter()
+            .filter_map(|d| settings.apply(d)),
+    );
     let t3 = Instant::now();
     let mut all = loaded.diagnostics;
     all.extend(diags);
@@ -77,6 +98,8 @@ pub fn check(root: &Path, skip: &[PathBuf]) -> Result<Checked, load::IoError> {
     Ok(Checked {
         db: loaded.db,
         mesh,
+        classes,
+        as_of,
         diagnostics: all,
         timings: Timings {
             load: t1 - t0,

@@ -181,7 +181,7 @@ pub struct LineageInfo {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DiagInfo<'a> {
-    pub code: &'static str,
+    pub code: &'a str,
     pub severity: &'static str,
     pub message: &'a str,
     pub file: Option<&'a str>,
@@ -402,7 +402,7 @@ pub fn build<'a>(mesh: &'a Mesh, db: &'a SourceDb, diagnostics: &'a [Diagnostic]
                 (f.path.as_str(), l, c)
             });
             DiagInfo {
-                code: d.code.as_str(),
+                code: d.code_str(),
                 severity: d.severity.as_str(),
                 message: &d.message,
                 file: pos.map(|p| p.0),

@@ -68,6 +68,29 @@ codes! {
     R105, "unknown-column", Error, "a consumed, key, quality or derivedFrom column that does not exist";
     R106, "cycle", Error, "the product graph has a cycle";
     R107, "unknown-source", Error, "an input names no source table";
+    M007, "governance-config", Error, "a rule setting names an unknown rule or severity, or a domain lowers or ignores a mandatory rule";
+    C201, "version-mismatch", Error, "the producer's version does not satisfy the input's requirement";
+    C202, "consumes-deprecated", Warning, "an input on a deprecated product";
+    C203, "consumes-retired", Error, "an input on a retired product";
+    C204, "visibility", Error, "a `domain` port consumed from another domain";
+    C205, "restricted-unapproved", Error, "a `restricted` port consumed without the producer's approval in `access.allow`";
+    C206, "unknown-type", Error, "a column type that is not a logical type";
+    C207, "unmappable-type", Error, "a type a declared target engine cannot hold";
+    C208, "lineage-not-input", Error, "`derivedFrom` names a column the product neither consumes nor publishes";
+    C209, "view-query", Error, "a `view` port without `query`, or a `ref()` to something that is not an input or an own port";
+    G301, "missing-owner", Error, "a product, source or domain without an owner";
+    G302, "missing-description", Warning, "a product, port or column without a description";
+    G303, "pii-unclassified", Warning, "a column whose name looks personal has no classification";
+    G304, "pii-exposed", Error, "a pii column on a `public` port with no masking";
+    G305, "pii-without-purpose", Error, "an input consumes a pii column without `purpose`";
+    G306, "classification-downgrade", Error, "a column derived from a more sensitive column is classified lower and not masked";
+    G307, "missing-sla", Warning, "a public port with no `sla.freshness`";
+    G308, "pii-without-retention", Warning, "a port with pii columns and no `sla.retention`";
+    G309, "deprecation", Error, "deprecated without a sunset date, or the sunset date has passed";
+    G310, "expired-access", Warning, "an `access.allow` entry past `expires` (it grants nothing)";
+    G311, "naming", Warning, "a name breaks a configured pattern";
+    G312, "unused-product", Info, "a product that is not public, has no consumers and no allow entries";
+    P000, "policy", Error, "a Rego policy's `deny` (the policy chooses the code, e.g. P001)";
 }
 
 impl std::fmt::Display for Code {
@@ -96,9 +119,24 @@ pub struct Diagnostic {
     /// producer a consumer refers to, …).
     pub related: Vec<Label>,
     pub help: Option<String>,
+    /// The domain of the product or source the finding is about: that
+    /// domain's rule settings apply to it.
+    pub domain: Option<String>,
+    /// For policy findings (`Code::P000`): the code the policy chose.
+    pub policy_code: Option<String>,
 }
 
 impl Diagnostic {
+    /// The code as shown: the table's, or the one a policy chose.
+    pub fn code_str(&self) -> &str {
+        self.policy_code.as_deref().unwrap_or(self.code.as_str())
+    }
+
+    pub fn in_domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
@@ -107,6 +145,8 @@ impl Diagnostic {
             primary: None,
             related: Vec::new(),
             help: None,
+            domain: None,
+            policy_code: None,
         }
     }
 
@@ -132,10 +172,10 @@ impl Diagnostic {
     }
 
     /// Sort key: file, position, code — the order every renderer prints in.
-    pub fn sort_key(&self) -> (u32, u32, Code, &str) {
+    pub fn sort_key(&self) -> (u32, u32, &str, &str) {
         match &self.primary {
-            Some(l) => (l.span.file.0, l.span.start, self.code, &self.message),
-            None => (0, 0, self.code, &self.message),
+            Some(l) => (l.span.file.0, l.span.start, self.code_str(), &self.message),
+            None => (0, 0, self.code_str(), &self.message),
         }
     }
 }

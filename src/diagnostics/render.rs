@@ -153,7 +153,7 @@ fn text_diag<'a>(d: &Diagnostic, db: &'a SourceDb) -> TextDiag<'a> {
     }
     TextDiag {
         severity: d.severity,
-        code: d.code.as_str().to_string(),
+        code: d.code_str().to_string(),
         message: d.message.clone(),
         help: d.help.clone(),
         src: file.map(|f| FileSrc(db.get(f))),
@@ -184,7 +184,7 @@ fn text(diags: &[Diagnostic], db: &SourceDb, color: bool) -> String {
                 "{}: {} [{}]\n",
                 d.severity.as_str(),
                 d.message,
-                d.code
+                d.code_str()
             ));
         }
         out.push('\n');
@@ -211,7 +211,7 @@ struct JsonLabel<'a> {
 
 #[derive(Serialize)]
 struct JsonDiag<'a> {
-    code: &'static str,
+    code: &'a str,
     name: &'static str,
     severity: &'static str,
     message: &'a str,
@@ -245,7 +245,7 @@ fn json(diags: &[Diagnostic], db: &SourceDb) -> String {
         .map(|d| {
             let p = d.primary.as_ref().map(|p| json_label(p, db));
             JsonDiag {
-                code: d.code.as_str(),
+                code: d.code_str(),
                 name: d.code.name(),
                 severity: d.severity.as_str(),
                 message: &d.message,
@@ -305,7 +305,7 @@ fn github(diags: &[Diagnostic], db: &SourceDb) -> String {
         }
         props.push(format!(
             "title={}",
-            gh_escape_prop(&format!("{} {}", d.code, d.code.name()))
+            gh_escape_prop(&format!("{} {}", d.code_str(), d.code.name()))
         ));
         let mut msg = d.message.clone();
         if let Some(h) = &d.help {

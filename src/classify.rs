@@ -1,0 +1,140 @@
+//! Classification propagation (SPEC §4, G306): a column's effective
+//! classification is the most sensitive of its own and of everything it is
+//! `derivedFrom`, transitively, across products and domains — unless the
+//! column is masked, which stops the flow (its values no longer carry the
+//! source's sensitivity).
+
+use std::collections::BTreeMap;
+
+use crate::load::syntax::{Column, Masking};
+use crate::model::{ColumnRef, Mesh, port_columns};
+
+/// Effective classification of every column that has one, as an index into
+/// `Mesh::classifications` (higher = more sensitive).
+#[derive(Debug, Default)]
+pub struct Classes {
+    effective: BTreeMap<ColumnRef, usize>,
+    /// For each column whose effective class came from lineage: the source
+    /// column it came from (the nearest one that declares it).
+    origin: BTreeMap<ColumnRef, ColumnRef>,
+}
+
+impl Classes {
+    pub fn effective(&self, c: ColumnRef) -> Option<usize> {
+        self.effective.get(&c).copied()
+    }
+
+    /// Where an inherited classification comes from (a column that
+    /// declares it), when it is inherited.
+    pub fn origin(&self, c: ColumnRef) -> Option<ColumnRef> {
+        self.origin.get(&c).copied()
+    }
+}
+
+/// Rank of a classification name in the Mesh's list.
+pub fn rank(mesh: &Mesh, name: &str) -> Option<usize> {
+    mesh.classifications.iter().position(|c| c == name)
+}
+
+pub fn column(mesh: &Mesh, c: ColumnRef) -> &Column {
+    match c {
+        ColumnRef::Port {
+            product,
+            port,
+            column,
+        } => &port_columns(&mesh.product(product).spec.outputs[port])[column],
+        ColumnRef::Table {
+            source,
+            table,
+            column,
+        } => &mesh.source(source).spec.tables[table].columns[column],
+    }
+}
+
+fn masked(c: &Column) -> bool {
+    c.masking.as_ref().is_some_and(|m| m.value != Masking::None)
+}
+
+/// Computes effective classifications over the column lineage.
+pub fn propagate(mesh: &Mesh) -> Classes {
+    let mut inputs: BTreeMap<ColumnRef, Vec<ColumnRef>> = BTreeMap::new();
+    for e in &mesh.lineage {
+        inputs.entry(e.to).or_default().push(e.from);
+    }
+    let mut out = Classes::default();
+    // Every column that can carry a class: declared ones and lineage targets.
+    let mut todo: Vec<ColumnRef> = inputs.keys().copied().collect();
+    for pid in mesh.product_ids() {
+        for (pi, port) in mesh.product(pid).spec.outputs.iter().enumerate() {
+            for ci in 0..port_columns(port).len() {
+                todo.push(ColumnRef::Port {
+                    product: pid,
+                    port: pi,
+                    column: ci,
+                });
+            }
+        }
+    }
+    let mut state: BTreeMap<ColumnRef, Option<(usize, Option<ColumnRef>)>> = BTreeMap::new();
+    for start in todo {
+        visit(mesh, &inputs, start, &mut state);
+    }
+    for (c, v) in state {
+        if let Some((rank, origin)) = v {
+            out.effective.insert(c, rank);
+            if let Some(o) = origin {
+                out.origin.insert(c, o);
+            }
+        }
+    }
+    out
+}
+
+/// Depth-first with an explicit stack (lineage chains can be long). A
+/// column on a cycle (only possible within one product) sees the others on
+/// it as they are when first reached.
+fn visit(
+    mesh: &Mesh,
+    inputs: &BTreeMap<ColumnRef, Vec<ColumnRef>>,
+    start: ColumnRef,
+    state: &mut BTreeMap<ColumnRef, Option<(usize, Option<ColumnRef>)>>,
+) {
+    if state.contains_key(&start) {
+        return;
+    }
+    let mut on_stack = std::collections::BTreeSet::new();
+    let mut stack = vec![(start, false)];
+    while let Some((c, expanded)) = stack.pop() {
+        if state.contains_key(&c) {
+            continue;
+        }
+        let col = column(mesh, c);
+        let own = col.classification.as_ref().and_then(|n| rank(mesh, n));
+        let deps: &[ColumnRef] = if masked(col) {
+            &[]
+        } else {
+            inputs.get(&c).map(Vec::as_slice).unwrap_or(&[])
+        };
+        if !expanded {
+            on_stack.insert(c);
+            stack.push((c, true));
+            for d in deps {
+                if !state.contains_key(d) && !on_stack.contains(d) {
+                    stack.push((*d, false));
+                }
+            }
+            continue;
+        }
+        on_stack.remove(&c);
+        let mut best: Option<(usize, Option<ColumnRef>)> = own.map(|r| (r, None));
+        for d in deps {
+            if let Some(Some((r, origin))) = state.get(d) {
+                let from = origin.unwrap_or(*d);
+                if best.is_none_or(|(b, _)| *r > b) {
+                    best = Some((*r, Some(from)));
+                }
+            }
+        }
+        state.insert(c, best);
+    }
+}
