@@ -57,7 +57,14 @@ fn json_to(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> 
 /// Writes every artifact of a build into `stage`.
 pub fn render(checked: &Checked, stage: &mut Staging) -> std::io::Result<()> {
     let (m, gj) = rayon::join(
-        || manifest::build(&checked.mesh, &checked.db, &checked.diagnostics),
+        || {
+            manifest::build(
+                &checked.mesh,
+                &checked.classes,
+                &checked.db,
+                &checked.diagnostics,
+            )
+        },
         || {
             let g = MeshGraph::build(&checked.mesh);
             let view = View {

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::classify::Classes;
 use crate::diagnostics::Diagnostic;
 use crate::load::Sp;
 use crate::load::syntax::{
@@ -88,6 +89,9 @@ pub struct ColumnInfo<'a> {
     pub nullable: bool,
     pub description: Option<&'a str>,
     pub classification: Option<&'a str>,
+    /// The most sensitive of its own classification and everything it is
+    /// derived from (unless masked): see the book's governance chapter.
+    pub effective_classification: Option<&'a str>,
     pub masking: &'static str,
     pub derived_from: Vec<&'a str>,
 }
@@ -204,8 +208,9 @@ fn place(db: &SourceDb, file: crate::source::FileId, line: u32) -> Place<'_> {
     }
 }
 
-fn column_info<'a>(owner: &str, c: &'a Column) -> ColumnInfo<'a> {
+fn column_info<'a>(owner: &str, c: &'a Column, effective: Option<&'a str>) -> ColumnInfo<'a> {
     ColumnInfo {
+        effective_classification: effective,
         fqn: format!("{owner}.{}", c.name.as_str()),
         name: &c.name,
         column_type: &c.column_type,
@@ -217,7 +222,11 @@ fn column_info<'a>(owner: &str, c: &'a Column) -> ColumnInfo<'a> {
     }
 }
 
-fn port_info<'a>(product_fqn: &str, p: &'a Port) -> PortInfo<'a> {
+fn port_info<'a>(
+    product_fqn: &str,
+    p: &'a Port,
+    effective: impl Fn(usize) -> Option<&'a str>,
+) -> PortInfo<'a> {
     let fqn = format!("{product_fqn}.{}", p.name.as_str());
     PortInfo {
         name: &p.name,
@@ -225,10 +234,12 @@ fn port_info<'a>(product_fqn: &str, p: &'a Port) -> PortInfo<'a> {
         visibility: port_visibility(p).as_str(),
         description: s(&p.description),
         primary_key: strs(&p.primary_key),
-        columns: p
-            .columns
-            .as_ref()
-            .map(|cs| cs.iter().map(|c| column_info(&fqn, c)).collect()),
+        columns: p.columns.as_ref().map(|cs| {
+            cs.iter()
+                .enumerate()
+                .map(|(i, c)| column_info(&fqn, c, effective(i)))
+                .collect()
+        }),
         quality: p.quality.iter().map(|q| &q.value).collect(),
         sla: p.sla.as_ref().map(|x| &x.value),
         contract: s(&p.contract),
@@ -239,7 +250,12 @@ fn port_info<'a>(product_fqn: &str, p: &'a Port) -> PortInfo<'a> {
 
 /// Builds the manifest. `diagnostics` are those of the check that preceded
 /// the build (warnings and infos; a build with errors writes nothing).
-pub fn build<'a>(mesh: &'a Mesh, db: &'a SourceDb, diagnostics: &'a [Diagnostic]) -> Manifest<'a> {
+pub fn build<'a>(
+    mesh: &'a Mesh,
+    classes: &'a Classes,
+    db: &'a SourceDb,
+    diagnostics: &'a [Diagnostic],
+) -> Manifest<'a> {
     let root = mesh.root.as_ref();
     let mut targets: Vec<&Target> = root
         .map(|r| r.spec.targets.iter().map(|t| &t.value).collect())
@@ -299,7 +315,11 @@ pub fn build<'a>(mesh: &'a Mesh, db: &'a SourceDb, diagnostics: &'a [Diagnostic]
                 .map(|t| {
                     let fqn = format!("{}.{}", src.fqn, t.name.as_str());
                     TableInfo {
-                        columns: t.columns.iter().map(|c| column_info(&fqn, c)).collect(),
+                        columns: t
+                            .columns
+                            .iter()
+                            .map(|c| column_info(&fqn, c, s(&c.classification)))
+                            .collect(),
                         fqn,
                         name: &t.name,
                         description: s(&t.description),
@@ -367,7 +387,20 @@ pub fn build<'a>(mesh: &'a Mesh, db: &'a SourceDb, diagnostics: &'a [Diagnostic]
                     .spec
                     .outputs
                     .iter()
-                    .map(|o| port_info(&p.fqn, o))
+                    .enumerate()
+                    .map(|(pi, o)| {
+                        port_info(&p.fqn, o, |ci| {
+                            let c = ColumnRef::Port {
+                                product: pid,
+                                port: pi,
+                                column: ci,
+                            };
+                            classes
+                                .effective(c)
+                                .and_then(|r| mesh.classifications.get(r))
+                                .map(String::as_str)
+                        })
+                    })
                     .collect(),
                 access: p
                     .spec
