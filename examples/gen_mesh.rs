@@ -834,7 +834,14 @@ fn gen_product(ctx: &Ctx, i: usize, done: &[ProductInfo]) -> (ProductInfo, Strin
         let pname = if pk == 0 {
             noun.to_string()
         } else {
-            format!("{noun}_{}", PORT_SUFFIXES[suffixes[pk - 1]])
+            let suffix = PORT_SUFFIXES[suffixes[pk - 1]];
+            let long = format!("{noun}_{suffix}");
+            // `product__port__masked` must fit in 63 characters (G311).
+            if name.len() + long.len() + "____masked".len() > 63 {
+                suffix.to_string()
+            } else {
+                long
+            }
         };
         let public = if pk == 0 {
             rng.chance(0.9)
@@ -1143,6 +1150,15 @@ metadata:
             y,
             "        purpose: {}\n        expires: 2030-12-31\n",
             rng.pick(PURPOSES)
+        );
+    } else if !ports_info.iter().any(|p| p.public) {
+        // No public port: the domain's other team reads it, so the product
+        // has a reader even when no product consumes it (G312).
+        let reader = dom.teams.iter().find(|t| *t != owner).unwrap_or(owner);
+        let _ = write!(
+            y,
+            "  access:\n    allow:\n      - team: {reader}\n        ports: [{}]\n        purpose: domain reporting\n        expires: 2030-12-31\n",
+            ports_info[0].name
         );
     }
 

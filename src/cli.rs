@@ -178,7 +178,7 @@ fn report(g: &Global, checked: &Checked, format: Format) -> ExitCode {
     let _ = err.write_all(text.as_bytes());
     let s = Summary::of(&checked.diagnostics);
     if !g.quiet && format == Format::Text {
-        let files = checked.db.len();
+        let files = checked.mesh_files;
         let products = checked.mesh.products.len();
         let _ = writeln!(
             err,

@@ -15,9 +15,11 @@ pub mod graph;
 pub mod load;
 pub mod manifest;
 pub mod model;
+pub mod policy;
 pub mod resolve;
 pub mod schema;
 pub mod source;
+pub mod types;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -30,18 +32,21 @@ pub struct Timings {
     pub load: Duration,
     pub resolve: Duration,
     pub check: Duration,
+    /// Loading and evaluating the Rego policies.
+    pub policy: Duration,
     pub emit: Duration,
 }
 
 impl Timings {
     pub fn line(&self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        let total = self.load + self.resolve + self.check + self.emit;
+        let total = self.load + self.resolve + self.check + self.policy + self.emit;
         format!(
-            "timings: load={:.0}ms resolve={:.0}ms check={:.0}ms emit={:.0}ms total={:.0}ms",
+            "timings: load={:.0}ms resolve={:.0}ms check={:.0}ms policy={:.0}ms emit={:.0}ms total={:.0}ms",
             ms(self.load),
             ms(self.resolve),
             ms(self.check),
+            ms(self.policy),
             ms(self.emit),
             ms(total)
         )
@@ -50,7 +55,10 @@ impl Timings {
 
 /// The result of load → resolve → check.
 pub struct Checked {
+    /// Every file read: the mesh files, then the policy files.
     pub db: source::SourceDb,
+    /// How many of `db`'s files are mesh (YAML) files; the rest are policies.
+    pub mesh_files: usize,
     pub mesh: model::Mesh,
     /// Effective classification of every column (propagated).
     pub classes: classify::Classes,
@@ -68,14 +76,19 @@ impl Checked {
     }
 }
 
-/// Runs load, resolve, the graph checks and the rule catalog over the mesh
-/// at `root`, with `as_of` as today. `skip` lists folders never read (the
-/// build output).
+/// Runs load, resolve, the graph checks, the rule catalog and the Rego
+/// policies over the mesh at `root`, with `as_of` as today. `skip` lists
+/// folders never read (the build output).
 pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked, load::IoError> {
     let t0 = Instant::now();
-    let loaded = load::load(root, skip)?;
+    let load::Loaded {
+        mut db,
+        docs,
+        diagnostics: load_diags,
+        broken,
+    } = load::load(root, skip)?;
     let t1 = Instant::now();
-    let (mesh, mut diags) = resolve::resolve(loaded.docs, &loaded.broken);
+    let (mesh, mut diags) = resolve::resolve(docs, &broken);
     let t2 = Instant::now();
     diags.extend(graph::check_cycles(&mesh));
     let classes = classify::propagate(&mesh);
@@ -92,11 +105,21 @@ pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked
             .filter_map(|d| settings.apply(d)),
     );
     let t3 = Instant::now();
-    let mut all = loaded.diagnostics;
+    let mesh_files = db.len();
+    // Policies add their files to the source db, so findings can point
+    // into them; their findings obey the same rule settings.
+    diags.extend(
+        policy::check(&mesh, &classes, &mut db, skip)
+            .into_iter()
+            .filter_map(|d| settings.apply(d)),
+    );
+    let t4 = Instant::now();
+    let mut all = load_diags;
     all.extend(diags);
     diagnostics::normalize(&mut all);
     Ok(Checked {
-        db: loaded.db,
+        db,
+        mesh_files,
         mesh,
         classes,
         as_of,
@@ -105,6 +128,7 @@ pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked
             load: t1 - t0,
             resolve: t2 - t1,
             check: t3 - t2,
+            policy: t4 - t3,
             emit: Duration::ZERO,
         },
     })

@@ -205,7 +205,12 @@ fn json_and_github_formats() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("stderr is JSON");
-    let d = &v[0];
+    let d = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["code"] == "R103")
+        .expect("an R103 diagnostic");
     assert_eq!(d["code"], "R103");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "broken.yaml");
@@ -221,7 +226,10 @@ fn json_and_github_formats() {
         .output()
         .expect("run");
     let text = String::from_utf8(out.stderr).expect("utf8");
-    let line = text.lines().next().expect("one annotation");
+    let line = text
+        .lines()
+        .find(|l| l.contains("R103"))
+        .expect("an R103 annotation");
     assert!(line.starts_with("::error file="), "{line}");
     assert!(line.contains("broken.yaml,line=6,col=22"), "{line}");
     assert!(

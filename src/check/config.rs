@@ -85,10 +85,12 @@ fn check_pattern(file: FileId, v: &Sp<String>, out: &mut Vec<Diagnostic>) -> Opt
         ));
         return None;
     }
-    let fixed = Code::ALL
+    // A policy code (P001) matches no code of the table: it is configurable.
+    let mut matched = Code::ALL
         .iter()
         .filter(|c| Pattern(v.value.clone()).matches(c.as_str()))
-        .all(|c| !configurable(*c));
+        .peekable();
+    let fixed = matched.peek().is_some() && matched.all(|c| !configurable(*c));
     if fixed && v.as_str() != "ALL" {
         out.push(config_error(
             file,

@@ -2,20 +2,29 @@
 # under spec.governance.policies), so it applies to finance products only.
 #
 # Finance keeps personal data only as long as the law requires: every output
-# port that holds a pii column must declare sla.retention. (The global rule
-# G308 only warns about this; finance makes it a hard policy.)
+# port that holds a pii column (or one more sensitive than pii) must declare
+# sla.retention. (The global rule G308 only warns about this; finance makes
+# it a hard policy.) A column's effectiveClassification includes what it
+# inherits through its lineage, unless masking stopped the flow; the order
+# of sensitivity is the Mesh's `classifications` list, in data.mesh.
 package meshc.policies.finance_retention
 
 import rego.v1
 
+# Position of a classification in the Mesh's list (higher = more sensitive).
+rank(class) := i if data.mesh.classifications[i] == class
+
 deny contains d if {
 	some i, port in input.spec.outputs
-	pii := [c.name | some c in object.get(port, "columns", []); c.classification == "pii"]
+	not port.sla.retention # the cheap test first: ports with a retention stop here
+	pii := [c.name |
+		some c in port.columns
+		rank(c.effectiveClassification) >= rank("pii")
+	]
 	count(pii) > 0
-	not port.sla.retention
 	d := {
 		"code": "P101",
-		"msg": sprintf("port %s of finance product %s holds pii columns (%s) but declares no sla.retention", [port.name, input.metadata.name, concat(", ", pii)]),
-		"path": sprintf("spec.outputs[%d]", [i]),
+		"msg": sprintf("port %s holds pii columns (%s) but declares no sla.retention", [port.fqn, concat(", ", pii)]),
+		"path": sprintf("spec.outputs[%d].sla.retention", [i]),
 	}
 }
