@@ -109,7 +109,7 @@ pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked
     // Policies add their files to the source db, so findings can point
     // into them; their findings obey the same rule settings.
     diags.extend(
-        policy::check(&mesh, &classes, &mut db, skip)
+        policy::check(&mesh, &classes, as_of, &mut db, skip)
             .into_iter()
             .filter_map(|d| settings.apply(d)),
     );

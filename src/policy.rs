@@ -3,8 +3,8 @@
 //!
 //! The Mesh's globs list global policies; a Domain's list policies that
 //! apply to that domain's products only. Each product is evaluated with
-//! `input` = the product, resolved ([`input_json`]), and `data.mesh` = a
-//! summary of the whole mesh ([`mesh_data`]); every package that declares a
+//! `input` = the product, resolved (`Build::product`), and `data.mesh` = a
+//! summary of the whole mesh (`Build::mesh`); every package that declares a
 //! `deny` rule is queried, and each entry of its `deny` set becomes a
 //! diagnostic under the code the policy chose. Both shapes are public
 //! interface, documented in the book (book/src/policies.md).
@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::classify::Classes;
+use crate::date::Date;
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::load::syntax::{AllowEntry, Column, Input, Port, Quality};
 use crate::load::{Loc, Sp};
@@ -43,13 +44,14 @@ const MAX_POLICY_BYTES: usize = crate::load::parse::MAX_FILE_BYTES;
 pub fn check(
     mesh: &Mesh,
     classes: &Classes,
+    as_of: Date,
     db: &mut SourceDb,
     skip: &[PathBuf],
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let files = load(mesh, db, skip, &mut out);
     if files.files.iter().any(|f| f.parsed) {
-        let set = prepare(mesh, db, files, &mut out);
+        let set = prepare(mesh, as_of, db, files, &mut out);
         out.extend(evaluate(&set, mesh, classes, db));
     }
     out
@@ -544,8 +546,14 @@ struct PolicySet {
     scope_of_domain: BTreeMap<String, usize>,
 }
 
-fn prepare(mesh: &Mesh, db: &SourceDb, files: Files, out: &mut Vec<Diagnostic>) -> PolicySet {
-    let data = Build::new().mesh(mesh);
+fn prepare(
+    mesh: &Mesh,
+    as_of: Date,
+    db: &SourceDb,
+    files: Files,
+    out: &mut Vec<Diagnostic>,
+) -> PolicySet {
+    let data = Build::new().mesh(mesh, as_of);
     let mut reported = BTreeSet::new();
     let mut scopes = vec![build_scope(
         &files.files,
@@ -715,19 +723,21 @@ fn evaluate(set: &PolicySet, mesh: &Mesh, classes: &Classes, db: &SourceDb) -> V
         )
         .collect();
     let mut out = Vec::new();
-    // Problems of a policy: the first occurrence (in product order) and how
-    // many products it occurred on.
-    let mut problems: BTreeMap<(usize, Problem), (Occurrence, usize)> = BTreeMap::new();
+    // Problems of a policy: the first occurrence (in product order) and on
+    // how many products it occurred.
+    let mut problems: BTreeMap<(usize, Problem), (Occurrence, usize, ProductId)> = BTreeMap::new();
     for r in results {
         out.extend(r.findings);
         for o in r.problems {
-            problems
-                .entry((o.policy, o.problem))
-                .and_modify(|(_, n)| *n += 1)
-                .or_insert((o, 1));
+            let (pid, key) = (o.product, (o.policy, o.problem));
+            let (_, n, last) = problems.entry(key).or_insert((o, 0, pid));
+            if *n == 0 || *last != pid {
+                *n += 1;
+                *last = pid;
+            }
         }
     }
-    for (_, (o, n)) in problems {
+    for (_, (o, n, _)) in problems {
         let f = &set.files[o.policy];
         let p = mesh.product(o.product);
         let label = if n == 1 {
@@ -842,7 +852,7 @@ fn eval_product(
             let serde_json::Value::Object(obj) = entry else {
                 r.problems.push(problem(
                     Problem::NotAnObject,
-                    format!("deny entry {entry} is not an object"),
+                    format!("deny entry {} is not an object", short(&entry)),
                     None,
                 ));
                 continue;
@@ -852,7 +862,9 @@ fn eval_product(
                 other => {
                     let message = match other {
                         None => "deny entry without a valid code".to_string(),
-                        Some(v) => format!("deny entry without a valid code (`code` is {v})"),
+                        Some(v) => {
+                            format!("deny entry without a valid code (`code` is {})", short(v))
+                        }
                     };
                     r.problems.push(problem(Problem::BadCode, message, None));
                     continue;
@@ -868,17 +880,17 @@ fn eval_product(
             };
             let severity = match obj.get("severity") {
                 None => Severity::Error,
-                Some(serde_json::Value::String(s)) if parse_severity(s).is_some() => {
-                    parse_severity(s).unwrap_or(Severity::Error)
-                }
-                Some(other) => {
-                    r.problems.push(problem(
-                        Problem::BadSeverity,
-                        format!("deny entry {code} has an unknown severity {other}"),
-                        None,
-                    ));
-                    Severity::Error
-                }
+                Some(v) => match v.as_str().and_then(parse_severity) {
+                    Some(s) => s,
+                    None => {
+                        r.problems.push(problem(
+                            Problem::BadSeverity,
+                            format!("deny entry {code} has an unknown severity {}", short(v)),
+                            None,
+                        ));
+                        Severity::Error
+                    }
+                },
             };
             let loc = match obj.get("path") {
                 None => p.metadata.name.loc,
@@ -901,7 +913,7 @@ fn eval_product(
                 Some(other) => {
                     r.problems.push(problem(
                         Problem::BadPath,
-                        format!("deny entry {code}: path {other} is not a string"),
+                        format!("deny entry {code}: path {} is not a string", short(other)),
                         None,
                     ));
                     p.metadata.name.loc
@@ -921,6 +933,15 @@ fn eval_product(
         }
     }
     r
+}
+
+/// A value as JSON, cut short for a message.
+fn short(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
 }
 
 /// `P` and digits, not all zero (P000 is meshc's own code for policies
@@ -1333,6 +1354,7 @@ macro_rules! keys {
 keys! {
     access = "access",
     allow = "allow",
+    as_of = "asOf",
     availability = "availability",
     chat = "chat",
     check_type = "type",
@@ -1395,12 +1417,44 @@ keys! {
     visibility = "visibility",
 }
 
+/// The values of the model's enums, in rough order of frequency.
+const LITERALS: &[&str] = &[
+    "none",
+    "hash",
+    "redact",
+    "nullify",
+    "table",
+    "view",
+    "stream",
+    "file",
+    "public",
+    "domain",
+    "restricted",
+    "active",
+    "draft",
+    "deprecated",
+    "retired",
+    "not_null",
+    "unique",
+    "accepted_values",
+    "freshness",
+    "row_count",
+    "product",
+    "source",
+];
+
 /// Builds regorus values straight from the model. (Going through JSON text
 /// instead cost more than evaluating typical policies: at 10,000 products
 /// that is some 180 MB of JSON written and parsed again.)
 struct Build {
     /// One reference-counted string per key, cloned into every object.
     keys: Vec<regorus::Value>,
+    /// The values of the model's enums (`none`, `public`, `table`, …) and
+    /// the empty list, shared instead of allocated once per column.
+    literals: Vec<(&'static str, V)>,
+    empty: V,
+    /// Scratch space for FQNs.
+    buf: std::cell::RefCell<String>,
 }
 
 type V = regorus::Value;
@@ -1409,6 +1463,27 @@ impl Build {
     fn new() -> Self {
         Build {
             keys: KEY_NAMES.iter().map(|k| V::from(*k)).collect(),
+            literals: LITERALS.iter().map(|l| (*l, V::from(*l))).collect(),
+            empty: V::from(Vec::new()),
+            buf: Default::default(),
+        }
+    }
+
+    /// `a.b`, without an intermediate `String`.
+    fn join(&self, a: &str, b: &str) -> V {
+        let mut buf = self.buf.borrow_mut();
+        buf.clear();
+        buf.push_str(a);
+        buf.push('.');
+        buf.push_str(b);
+        V::from(buf.as_str())
+    }
+
+    /// A value of one of the model's enums.
+    fn lit(&self, s: &'static str) -> V {
+        match self.literals.iter().find(|(l, _)| *l == s) {
+            Some((_, v)) => v.clone(),
+            None => V::from(s),
         }
     }
 
@@ -1430,11 +1505,18 @@ impl Build {
     }
 
     fn strs(&self, v: &[Sp<String>]) -> V {
+        if v.is_empty() {
+            return self.empty.clone();
+        }
         V::from(v.iter().map(|x| V::from(x.as_str())).collect::<Vec<_>>())
     }
 
     fn list(&self, v: impl IntoIterator<Item = V>) -> V {
-        V::from(v.into_iter().collect::<Vec<_>>())
+        let v: Vec<V> = v.into_iter().collect();
+        if v.is_empty() {
+            return self.empty.clone();
+        }
+        V::from(v)
     }
 
     fn column(&self, mesh: &Mesh, classes: &Classes, owner: &str, at: ColumnRef, c: &Column) -> V {
@@ -1446,10 +1528,7 @@ impl Build {
             .or(declared);
         self.obj([
             (K::name, Some(self.str(&c.name))),
-            (
-                K::fqn,
-                Some(V::from(format!("{owner}.{}", c.name.as_str()))),
-            ),
+            (K::fqn, Some(self.join(owner, &c.name))),
             (K::check_type, Some(self.str(&c.column_type))),
             (
                 K::nullable,
@@ -1460,7 +1539,7 @@ impl Build {
             (K::effective_classification, effective.map(V::from)),
             (
                 K::masking,
-                Some(V::from(c.masking.as_ref().map_or("none", |m| m.as_str()))),
+                Some(self.lit(c.masking.as_ref().map_or("none", |m| m.as_str()))),
             ),
             (K::derived_from, Some(self.strs(&c.derived_from))),
         ])
@@ -1472,21 +1551,24 @@ impl Build {
                 let q = mesh.product(product);
                 let port = &q.spec.outputs[port];
                 self.obj([
-                    (K::kind, Some(V::from("product"))),
+                    (K::kind, Some(self.lit("product"))),
                     (K::fqn, Some(self.str(&q.fqn))),
                     (K::domain, Some(self.str(&q.domain_name))),
                     (K::owner, self.opt(&q.metadata.owner)),
                     (K::version, self.opt(&q.spec.version)),
-                    (K::status, Some(V::from(q.status().as_str()))),
+                    (K::status, Some(self.lit(q.status().as_str()))),
                     (K::port, Some(self.str(&port.name))),
-                    (K::visibility, Some(V::from(port_visibility(port).as_str()))),
-                    (K::check_type, Some(V::from(port_type(port)))),
+                    (
+                        K::visibility,
+                        Some(self.lit(port_visibility(port).as_str())),
+                    ),
+                    (K::check_type, Some(self.lit(port_type(port)))),
                 ])
             }
             InputTarget::Table { source, table } => {
                 let src = mesh.source(source);
                 self.obj([
-                    (K::kind, Some(V::from("source"))),
+                    (K::kind, Some(self.lit("source"))),
                     (K::fqn, Some(self.str(&src.fqn))),
                     (K::domain, Some(self.str(&src.domain_name))),
                     (K::owner, self.opt(&src.metadata.owner)),
@@ -1523,7 +1605,7 @@ impl Build {
 
     fn quality(&self, q: &Quality) -> V {
         self.obj([
-            (K::check_type, Some(V::from(q.check.as_str()))),
+            (K::check_type, Some(self.lit(q.check.as_str()))),
             (K::column, self.opt(&q.column)),
             (K::columns, Some(self.strs(&q.columns))),
             (
@@ -1550,8 +1632,11 @@ impl Build {
         });
         self.obj([
             (K::name, Some(self.str(&port.name))),
-            (K::check_type, Some(V::from(port_type(port)))),
-            (K::visibility, Some(V::from(port_visibility(port).as_str()))),
+            (K::check_type, Some(self.lit(port_type(port)))),
+            (
+                K::visibility,
+                Some(self.lit(port_visibility(port).as_str())),
+            ),
             (K::description, self.opt(&port.description)),
             (K::primary_key, Some(self.strs(&port.primary_key))),
             (K::columns, Some(self.list(columns))),
@@ -1612,7 +1697,7 @@ impl Build {
                 Some(
                     self.obj([
                         (K::version, self.opt(&spec.version)),
-                        (K::status, Some(V::from(p.status().as_str()))),
+                        (K::status, Some(self.lit(p.status().as_str()))),
                         (
                             K::deprecation,
                             spec.deprecation.as_ref().map(|d| {
@@ -1658,7 +1743,7 @@ impl Build {
     }
 
     /// `data.mesh` (the shape is in the book).
-    fn mesh(&self, mesh: &Mesh) -> V {
+    fn mesh(&self, mesh: &Mesh, as_of: Date) -> V {
         let mut by_domain: BTreeMap<&str, Vec<V>> = BTreeMap::new();
         for (fqn, &pid) in &mesh.product_by_fqn {
             by_domain
@@ -1728,8 +1813,11 @@ impl Build {
                             (
                                 self.str(&port.name),
                                 self.obj([
-                                    (K::check_type, Some(V::from(port_type(port)))),
-                                    (K::visibility, Some(V::from(port_visibility(port).as_str()))),
+                                    (K::check_type, Some(self.lit(port_type(port)))),
+                                    (
+                                        K::visibility,
+                                        Some(self.lit(port_visibility(port).as_str())),
+                                    ),
                                 ]),
                             )
                         })
@@ -1741,7 +1829,7 @@ impl Build {
                             (K::domain, Some(self.str(&p.domain_name))),
                             (K::owner, self.opt(&p.metadata.owner)),
                             (K::version, self.opt(&p.spec.version)),
-                            (K::status, Some(V::from(p.status().as_str()))),
+                            (K::status, Some(self.lit(p.status().as_str()))),
                             (K::tags, Some(self.strs(&p.metadata.tags))),
                             (K::ports, Some(V::from(ports))),
                             (
@@ -1759,6 +1847,7 @@ impl Build {
                 K::name,
                 mesh.root.as_ref().map(|r| self.str(&r.metadata.name)),
             ),
+            (K::as_of, Some(V::from(as_of.to_string()))),
             (
                 K::classifications,
                 Some(self.list(mesh.classifications.iter().map(|c| self.str(c)))),
@@ -1953,7 +2042,7 @@ mod tests {
             serde_json::to_string_pretty(&actual).unwrap_or_default()
         );
         let json = Build::new()
-            .mesh(&checked.mesh)
+            .mesh(&checked.mesh, checked.as_of)
             .to_json_str()
             .unwrap_or_default();
         let actual: serde_json::Value = serde_json::from_str(&json).expect("json");
@@ -2085,6 +2174,55 @@ mod tests {
                 "policy glob `.hidden/*.rego` names a hidden file or folder",
                 "policy glob `[` is not a valid glob: unclosed character class; missing ']'",
             ]
+        );
+    }
+
+    #[test]
+    fn malformed_findings_are_reported_once_per_policy() {
+        let policy = "package m\nimport rego.v1\ndeny contains 1 if input\ndeny contains \"text\" if input\ndeny contains {\"code\": \"P5\", \"msg\": \"loud\", \"severity\": \"loud\"} if input\n";
+        let dir = temp_mesh("    policies: [policies/*.rego]\n", policy);
+        std::fs::write(
+            dir.path().join("policies/set.rego"),
+            "package s\nimport rego.v1\ndeny := {\"code\": \"P6\"}\n",
+        )
+        .expect("write");
+        let d = run(dir.path());
+        let shown: Vec<(&str, Severity, &str, Option<&str>)> = d
+            .iter()
+            .map(|d| {
+                (
+                    d.code_str(),
+                    d.severity,
+                    d.message.as_str(),
+                    d.related.first().map(|l| l.message.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("P5", Severity::Error, "loud", Some("denied by policy `m`")),
+                ("P5", Severity::Error, "loud", Some("denied by policy `m`")),
+                (
+                    "P000",
+                    Severity::Error,
+                    "policy `m` has a malformed finding: deny entry 1 is not an object",
+                    Some("while evaluating `sales.orders` (and 1 other product)")
+                ),
+                (
+                    "P000",
+                    Severity::Error,
+                    "policy `m` has a malformed finding: deny entry P5 has an unknown severity \"loud\"",
+                    Some("while evaluating `sales.orders` (and 1 other product)")
+                ),
+                (
+                    "P000",
+                    Severity::Error,
+                    "policy `s` has a malformed finding: `deny` is not a set",
+                    Some("while evaluating `sales.orders` (and 1 other product)")
+                ),
+            ],
+            "{d:#?}"
         );
     }
 }

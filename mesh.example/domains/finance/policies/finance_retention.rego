@@ -11,16 +11,18 @@ package meshc.policies.finance_retention
 
 import rego.v1
 
-# Position of a classification in the Mesh's list (higher = more sensitive).
-rank(class) := i if data.mesh.classifications[i] == class
+# pii and every classification after it in the Mesh's list.
+pii_rank := i if data.mesh.classifications[i] == "pii"
+
+at_least_pii contains class if {
+	some i, class in data.mesh.classifications
+	i >= pii_rank
+}
 
 deny contains d if {
 	some i, port in input.spec.outputs
 	not port.sla.retention # the cheap test first: ports with a retention stop here
-	pii := [c.name |
-		some c in port.columns
-		rank(c.effectiveClassification) >= rank("pii")
-	]
+	pii := [c.name | some c in port.columns; c.effectiveClassification in at_least_pii]
 	count(pii) > 0
 	d := {
 		"code": "P101",
