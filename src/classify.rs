@@ -4,7 +4,7 @@
 //! column is masked, which stops the flow (its values no longer carry the
 //! source's sensitivity).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::load::syntax::{Column, Masking};
 use crate::model::{ColumnRef, Mesh, port_columns};
@@ -13,10 +13,10 @@ use crate::model::{ColumnRef, Mesh, port_columns};
 /// `Mesh::classifications` (higher = more sensitive).
 #[derive(Debug, Default)]
 pub struct Classes {
-    effective: BTreeMap<ColumnRef, usize>,
+    effective: HashMap<ColumnRef, usize>,
     /// For each column whose effective class came from lineage: the source
     /// column it came from (the nearest one that declares it).
-    origin: BTreeMap<ColumnRef, ColumnRef>,
+    origin: HashMap<ColumnRef, ColumnRef>,
 }
 
 impl Classes {
@@ -62,20 +62,23 @@ pub fn propagate(mesh: &Mesh) -> Classes {
         inputs.entry(e.to).or_default().push(e.from);
     }
     let mut out = Classes::default();
-    // Every column that can carry a class: declared ones and lineage targets.
+    // Every column that can carry a class: lineage targets, and columns that
+    // declare one. A column that is neither has none.
     let mut todo: Vec<ColumnRef> = inputs.keys().copied().collect();
     for pid in mesh.product_ids() {
         for (pi, port) in mesh.product(pid).spec.outputs.iter().enumerate() {
-            for ci in 0..port_columns(port).len() {
-                todo.push(ColumnRef::Port {
-                    product: pid,
-                    port: pi,
-                    column: ci,
-                });
+            for (ci, col) in port_columns(port).iter().enumerate() {
+                if col.classification.is_some() {
+                    todo.push(ColumnRef::Port {
+                        product: pid,
+                        port: pi,
+                        column: ci,
+                    });
+                }
             }
         }
     }
-    let mut state: BTreeMap<ColumnRef, Option<(usize, Option<ColumnRef>)>> = BTreeMap::new();
+    let mut state: HashMap<ColumnRef, Option<(usize, Option<ColumnRef>)>> = HashMap::new();
     for start in todo {
         visit(mesh, &inputs, start, &mut state);
     }
@@ -97,12 +100,12 @@ fn visit(
     mesh: &Mesh,
     inputs: &BTreeMap<ColumnRef, Vec<ColumnRef>>,
     start: ColumnRef,
-    state: &mut BTreeMap<ColumnRef, Option<(usize, Option<ColumnRef>)>>,
+    state: &mut HashMap<ColumnRef, Option<(usize, Option<ColumnRef>)>>,
 ) {
     if state.contains_key(&start) {
         return;
     }
-    let mut on_stack = std::collections::BTreeSet::new();
+    let mut on_stack = HashSet::new();
     let mut stack = vec![(start, false)];
     while let Some((c, expanded)) = stack.pop() {
         if state.contains_key(&c) {

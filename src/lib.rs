@@ -99,18 +99,18 @@ pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked
         as_of,
         classes: &classes,
     };
-    diags.extend(
-        check::run(&cx)
-            .into_iter()
-            .filter_map(|d| settings.apply(d)),
-    );
-    let t3 = Instant::now();
     let mesh_files = db.len();
-    // Policies add their files to the source db, so findings can point
-    // into them; their findings obey the same rule settings.
+    // Rules and policies only read the model, so they run side by side
+    // (each is parallel inside). Policies add their files to the source db,
+    // so findings can point into them; all findings obey the rule settings.
+    let ((rule_diags, t3), policy_diags) = rayon::join(
+        || (check::run(&cx), Instant::now()),
+        || policy::check(&mesh, &classes, as_of, &mut db, skip),
+    );
     diags.extend(
-        policy::check(&mesh, &classes, as_of, &mut db, skip)
+        rule_diags
             .into_iter()
+            .chain(policy_diags)
             .filter_map(|d| settings.apply(d)),
     );
     let t4 = Instant::now();

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::load::parse::Broken;
 use crate::load::syntax::{Column, Document, Kind, Metadata, Spec};
@@ -24,10 +26,18 @@ struct Ctx {
     diags: Vec<Diagnostic>,
     /// Documents that failed to load: references to them are not unknown,
     /// their own diagnostic already says what is wrong.
-    broken: BTreeSet<(Kind, String)>,
+    broken: std::sync::Arc<BTreeSet<(Kind, String)>>,
 }
 
 impl Ctx {
+    /// A context for one product's work on another thread.
+    fn fork(&self) -> Ctx {
+        Ctx {
+            diags: Vec::new(),
+            broken: self.broken.clone(),
+        }
+    }
+
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -97,7 +107,7 @@ fn unknown(
 pub fn resolve(docs: Vec<(FileId, Document)>, broken: &[Broken]) -> (Mesh, Vec<Diagnostic>) {
     let mut cx = Ctx {
         diags: Vec::new(),
-        broken: broken.iter().map(|b| (b.kind, b.fqn.clone())).collect(),
+        broken: std::sync::Arc::new(broken.iter().map(|b| (b.kind, b.fqn.clone())).collect()),
     };
     let mut mesh = Mesh::default();
 
@@ -268,20 +278,46 @@ pub fn resolve(docs: Vec<(FileId, Document)>, broken: &[Broken]) -> (Mesh, Vec<D
     for i in 0..mesh.sources.len() {
         check_source_shape(&mut cx, &mesh.sources[i]);
     }
-    for i in 0..mesh.products.len() {
-        check_product_shape(&mut cx, &mesh.products[i]);
+    // Per-product work runs in parallel; each product's findings are
+    // collected on its own and merged (diagnostics are sorted later).
+    let n = mesh.products.len();
+    let shape: Vec<Vec<Diagnostic>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut l = cx.fork();
+            check_product_shape(&mut l, &mesh.products[i]);
+            l.diags
+        })
+        .collect();
+    cx.diags.extend(shape.into_iter().flatten());
+    let inputs: Vec<(Vec<ResolvedInput>, Vec<Diagnostic>)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut l = cx.fork();
+            let inputs = resolve_inputs(&mut l, &mesh, ProductId(i as u32));
+            (inputs, l.diags)
+        })
+        .collect();
+    for (i, (resolved, diags)) in inputs.into_iter().enumerate() {
+        mesh.products[i].inputs = resolved;
+        cx.diags.extend(diags);
     }
-    for i in 0..mesh.products.len() {
-        let inputs = resolve_inputs(&mut cx, &mesh, ProductId(i as u32));
-        mesh.products[i].inputs = inputs;
-    }
-    for i in 0..mesh.products.len() {
-        resolve_access(&mut cx, &mesh, ProductId(i as u32));
-        resolve_deprecation(&mut cx, &mesh, ProductId(i as u32));
-    }
+    let rest: Vec<(Vec<ColumnEdge>, Vec<Diagnostic>)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut l = cx.fork();
+            let id = ProductId(i as u32);
+            resolve_access(&mut l, &mesh, id);
+            resolve_deprecation(&mut l, &mesh, id);
+            let mut edges = Vec::new();
+            resolve_lineage(&mut l, &mesh, id, &mut edges);
+            (edges, l.diags)
+        })
+        .collect();
     let mut lineage = Vec::new();
-    for i in 0..mesh.products.len() {
-        resolve_lineage(&mut cx, &mesh, ProductId(i as u32), &mut lineage);
+    for (edges, diags) in rest {
+        lineage.extend(edges);
+        cx.diags.extend(diags);
     }
     lineage.sort();
     lineage.dedup();
