@@ -8,6 +8,9 @@ use predicates::prelude::*;
 fn meshc() -> Command {
     let mut c = Command::cargo_bin("meshc").expect("binary is built");
     c.env_remove("NO_COLOR");
+    // Judge on a fixed day (2026-11-25) so dates in mesh.example keep
+    // their meaning whenever the tests run.
+    c.env("SOURCE_DATE_EPOCH", "1795564800");
     c
 }
 
