@@ -341,7 +341,7 @@ fn expand(
         if path.extension().and_then(|x| x.to_str()) != Some("rego") {
             continue;
         }
-        let rel = rel_path(root, path);
+        let rel = crate::load::rel_path(root, path);
         if !matcher.is_match(&rel) {
             continue;
         }
@@ -367,15 +367,6 @@ fn expand(
     }
     found.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(found)
-}
-
-fn rel_path(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Adds a policy file to the source db and parses it on its own (syntax
@@ -880,7 +871,7 @@ fn eval_product(
             };
             let severity = match obj.get("severity") {
                 None => Severity::Error,
-                Some(v) => match v.as_str().and_then(parse_severity) {
+                Some(v) => match v.as_str().and_then(Severity::parse) {
                     Some(s) => s,
                     None => {
                         r.problems.push(problem(
@@ -950,15 +941,6 @@ fn valid_code(c: &str) -> bool {
     c.strip_prefix('P').is_some_and(|d| {
         !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) && d.bytes().any(|b| b != b'0')
     })
-}
-
-fn parse_severity(s: &str) -> Option<Severity> {
-    match s {
-        "error" => Some(Severity::Error),
-        "warning" => Some(Severity::Warning),
-        "info" => Some(Severity::Info),
-        _ => None,
-    }
 }
 
 // ---------------------------------------------------------------- paths

@@ -39,15 +39,6 @@ pub struct Settings {
     domains: BTreeMap<String, Level>,
 }
 
-fn parse_severity(s: &str) -> Option<Severity> {
-    match s {
-        "error" => Some(Severity::Error),
-        "warning" => Some(Severity::Warning),
-        "info" => Some(Severity::Info),
-        _ => None,
-    }
-}
-
 /// Whether `p` can match any code: `ALL`, a known code or prefix, or a
 /// policy code (`P` followed by digits).
 fn valid_pattern(p: &str) -> bool {
@@ -121,7 +112,7 @@ fn level(file: FileId, rules: &RuleSettings, out: &mut Vec<Diagnostic>) -> Level
         let Some(p) = check_pattern(file, code, out) else {
             continue;
         };
-        match parse_severity(sev) {
+        match Severity::parse(sev) {
             Some(s) => {
                 l.severity.insert(p.0, (s, file, sev.loc));
             }

@@ -15,6 +15,16 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// `error`, `warning` or `info`, as written in rule settings and policies.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",

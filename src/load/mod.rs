@@ -166,7 +166,9 @@ fn is_yaml(p: &Path) -> bool {
     )
 }
 
-fn rel_path(root: &Path, path: &Path) -> String {
+/// `path` relative to `root`, `/`-separated: how files are named in
+/// diagnostics and the manifest.
+pub(crate) fn rel_path(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
         .components()
