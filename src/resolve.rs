@@ -277,6 +277,10 @@ pub fn resolve(docs: Vec<(FileId, Document)>, broken: &[Broken]) -> (Mesh, Vec<D
     resolve_owners(&mut cx, &mut mesh);
     for i in 0..mesh.sources.len() {
         check_source_shape(&mut cx, &mesh.sources[i]);
+        let s = &mesh.sources[i];
+        for t in &s.spec.tables {
+            check_classifications(&mut cx, s.file, &mesh.classifications, &t.columns);
+        }
     }
     // Per-product work runs in parallel; each product's findings are
     // collected on its own and merged (diagnostics are sorted later).
@@ -285,7 +289,11 @@ pub fn resolve(docs: Vec<(FileId, Document)>, broken: &[Broken]) -> (Mesh, Vec<D
         .into_par_iter()
         .map(|i| {
             let mut l = cx.fork();
-            check_product_shape(&mut l, &mesh.products[i]);
+            let p = &mesh.products[i];
+            check_product_shape(&mut l, p);
+            for port in &p.spec.outputs {
+                check_classifications(&mut l, p.file, &mesh.classifications, port_columns(port));
+            }
             l.diags
         })
         .collect();
@@ -498,6 +506,32 @@ fn check_columns(cx: &mut Ctx, file: FileId, owner: &str, columns: &[Sp<Column>]
         } else {
             seen.insert(c.name.as_str(), c.name.loc);
         }
+    }
+}
+
+/// R108: a classification the Mesh does not list.
+fn check_classifications(cx: &mut Ctx, file: FileId, classes: &[String], columns: &[Sp<Column>]) {
+    for c in columns {
+        let Some(class) = &c.classification else {
+            continue;
+        };
+        if classes.iter().any(|k| k == class.as_str()) {
+            continue;
+        }
+        let help = did_you_mean(class, classes.iter().map(String::as_str))
+            .unwrap_or_else(|| format!("the Mesh's classifications are: {}", classes.join(", ")));
+        cx.push(
+            Diagnostic::new(
+                Code::R108,
+                format!(
+                    "unknown classification `{}` on column `{}`",
+                    class.as_str(),
+                    c.name.as_str()
+                ),
+            )
+            .with_primary(span_of(file, class.loc), "")
+            .with_help(help),
+        );
     }
 }
 

@@ -78,6 +78,7 @@ codes! {
     R105, "unknown-column", Error, "a consumed, key, quality or derivedFrom column that does not exist";
     R106, "cycle", Error, "the product graph has a cycle";
     R107, "unknown-source", Error, "an input names no source table";
+    R108, "unknown-classification", Error, "a column's classification is not one of the Mesh's `classifications`";
     M007, "governance-config", Error, "a rule setting names an unknown rule or severity, or a domain lowers or ignores a mandatory rule";
     C201, "version-mismatch", Error, "the producer's version does not satisfy the input's requirement";
     C202, "consumes-deprecated", Warning, "an input on a deprecated product";

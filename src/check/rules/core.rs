@@ -27,6 +27,7 @@ pub fn doc(code: Code) -> Option<&'static Doc> {
         Code::R105 => &R105,
         Code::R106 => &R106,
         Code::R107 => &R107,
+        Code::R108 => &R108,
         Code::P000 => &P000,
         _ => return None,
     })
@@ -128,6 +129,13 @@ static R107: Doc = Doc {
     why: "Lineage to operational systems is only useful when it names real tables.",
     bad: "inputs:\n  - source: sales.shopdb.orders\n",
     good: "inputs:\n  - source: sales.shop_db.orders\n",
+};
+
+static R108: Doc = Doc {
+    what: "A column (of a port or a source table) has a `classification` that is not in the Mesh's `classifications` list (default `public, internal, confidential, pii, restricted`); the closest one is suggested.",
+    why: "Classification drives masking, propagation and the personal-data rules; an unknown class cannot be ranked, so the column would silently escape all of them.",
+    bad: "- name: customer_email\n  type: string\n  classification: PII\n",
+    good: "- name: customer_email\n  type: string\n  classification: pii\n",
 };
 
 static P000: Doc = Doc {
