@@ -3,7 +3,7 @@
 use crate::check::{Context, Doc, Rule};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::load::syntax::Status;
-use crate::model::{InputTarget, ProductId, span_of};
+use crate::model::{ProductId, span_of};
 
 pub struct ConsumesDeprecated;
 
@@ -21,19 +21,11 @@ impl Rule for ConsumesDeprecated {
 
     fn check_product(&self, cx: &Context, product: ProductId, out: &mut Vec<Diagnostic>) {
         let p = cx.mesh.product(product);
-        for input in &p.inputs {
-            let InputTarget::Port {
-                product: producer, ..
-            } = input.target
-            else {
-                continue;
-            };
+        for (_, producer, loc) in super::product_inputs(p) {
             let prod = cx.mesh.product(producer);
             if prod.status() != Status::Deprecated {
                 continue;
             }
-            let decl = &p.spec.inputs[input.index];
-            let loc = decl.product.as_ref().map(|n| n.loc).unwrap_or(decl.loc);
             let dep = prod.spec.deprecation.as_ref();
             let sunset = dep.and_then(|d| d.sunset.as_ref()).map(|s| s.value.clone());
             let replaced = dep
@@ -47,12 +39,7 @@ impl Rule for ConsumesDeprecated {
                 Some(r) => format!("move to `{r}` before the sunset date"),
                 None => "move to another product before the sunset date".to_string(),
             };
-            let status_loc = prod
-                .spec
-                .status
-                .as_ref()
-                .map(|s| s.loc)
-                .unwrap_or(prod.metadata.name.loc);
+            let status_loc = super::status_loc(prod);
             out.push(
                 Diagnostic::new(Code::C202, msg)
                     .with_primary(span_of(p.file, loc), "")

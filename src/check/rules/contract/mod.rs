@@ -75,3 +75,34 @@ pub(crate) fn inner_span(file: FileId, value: &Sp<String>, offset: usize, len: u
     }
     Span::new(file, start + from, start + to)
 }
+
+/// The product inputs of `p` that resolved, with their producer and the
+/// location of the input's `product:` value (where consumer-side findings
+/// point).
+pub(crate) fn product_inputs<'m>(
+    p: &'m crate::model::Product,
+) -> impl Iterator<
+    Item = (
+        &'m crate::model::ResolvedInput,
+        crate::model::ProductId,
+        crate::load::Loc,
+    ),
+> + 'm {
+    p.inputs.iter().filter_map(move |input| {
+        let crate::model::InputTarget::Port { product, .. } = input.target else {
+            return None;
+        };
+        let decl = &p.spec.inputs[input.index];
+        let loc = decl.product.as_ref().map(|n| n.loc).unwrap_or(decl.loc);
+        Some((input, product, loc))
+    })
+}
+
+/// Where a product's status is written (or its name, when it is defaulted).
+pub(crate) fn status_loc(prod: &crate::model::Product) -> crate::load::Loc {
+    prod.spec
+        .status
+        .as_ref()
+        .map(|s| s.loc)
+        .unwrap_or(prod.metadata.name.loc)
+}
