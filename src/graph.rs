@@ -162,7 +162,7 @@ pub fn check_cycles(mesh: &Mesh) -> Vec<Diagnostic> {
                 |i| matches!(i.target, InputTarget::Port { product, .. } if product == producer),
             ) {
                 let decl = &c.spec.inputs[input.index];
-                let loc = decl.product.as_ref().map(|n| n.loc).unwrap_or(decl.loc);
+                let loc = decl.target_loc();
                 spans.push((
                     span_of(c.file, loc),
                     format!("`{}` reads `{}`", c.fqn, mesh.product(producer).fqn),

@@ -571,3 +571,15 @@ pub mod envelope {
         required
     );
 }
+
+impl Sp<Input> {
+    /// Where findings about this input point: its `product:` or `source:`
+    /// value, else the entry itself.
+    pub fn target_loc(&self) -> super::sp::Loc {
+        self.product
+            .as_ref()
+            .or(self.source.as_ref())
+            .map(|n| n.loc)
+            .unwrap_or(self.loc)
+    }
+}

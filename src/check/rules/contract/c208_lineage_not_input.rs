@@ -121,12 +121,7 @@ impl Rule for LineageNotInput {
                     .with_primary(span_of(p.file, src.loc), "");
                     if let Some(input) = on_target.next() {
                         let decl = &p.spec.inputs[input.index];
-                        let loc = decl
-                            .product
-                            .as_ref()
-                            .or(decl.source.as_ref())
-                            .map(|n| n.loc)
-                            .unwrap_or(decl.loc);
+                        let loc = decl.target_loc();
                         let listed: Vec<&str> =
                             decl.columns.iter().flatten().map(|c| c.as_str()).collect();
                         d = d

@@ -93,7 +93,7 @@ pub(crate) fn product_inputs<'m>(
             return None;
         };
         let decl = &p.spec.inputs[input.index];
-        let loc = decl.product.as_ref().map(|n| n.loc).unwrap_or(decl.loc);
+        let loc = decl.target_loc();
         Some((input, product, loc))
     })
 }

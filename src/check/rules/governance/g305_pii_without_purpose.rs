@@ -72,12 +72,7 @@ impl Rule for PiiWithoutPurpose {
             } else {
                 "columns"
             };
-            let loc = decl
-                .product
-                .as_ref()
-                .or(decl.source.as_ref())
-                .map(|n| n.loc)
-                .unwrap_or(decl.loc);
+            let loc = decl.target_loc();
             let loc = match &decl.purpose {
                 Some(purpose) => purpose.loc,
                 None => loc,
