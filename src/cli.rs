@@ -255,7 +255,19 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
         return code;
     }
     let t = std::time::Instant::now();
-    let written = match emit::write(&out, |stage| emit::render(&checked, stage)) {
+    let prepared = match emit::prepare(&mut checked) {
+        Ok(p) => p,
+        Err(diags) => {
+            checked.diagnostics.extend(diags);
+            crate::diagnostics::normalize(&mut checked.diagnostics);
+            let _ = report(g, &checked, format);
+            if !g.quiet {
+                eprintln!("build stopped: nothing written to {}", out.display());
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let written = match emit::write(&out, |stage| emit::render(&checked, &prepared, stage)) {
         Ok(w) => w,
         Err(e) => return fail(format!("cannot write {}: {e}", out.display())),
     };

@@ -7,7 +7,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::diagnostics::Diagnostic;
 use crate::graph::{self, MeshGraph, View};
+use crate::targets::{self, Plan, Templates};
 use crate::{Checked, manifest};
 
 /// A file name in OUT marking it as a meshc build folder; meshc refuses to
@@ -54,8 +56,35 @@ fn json_to(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> 
     w.write_all(b"\n")
 }
 
+/// What a build writes besides the manifest and lineage, rendered before
+/// anything is written so that a template error writes nothing.
+pub struct Prepared {
+    pub plan: Plan,
+    /// Target files: path under OUT and text.
+    pub files: Vec<targets::Rendered>,
+}
+
+/// Loads the templates (the mesh's own go into `checked.db`, so diagnostics
+/// can point into them), derives names and grants and renders every
+/// target. Failures are E401 diagnostics.
+pub fn prepare(checked: &mut Checked) -> Result<Prepared, Vec<Diagnostic>> {
+    let templates = Templates::load(&checked.mesh, &mut checked.db)?;
+    let plan = Plan::new(&checked.mesh, checked.as_of)?;
+    let files = targets::render(&checked.mesh, &checked.db, &templates, &plan)?;
+    Ok(Prepared { plan, files })
+}
+
 /// Writes every artifact of a build into `stage`.
-pub fn render(checked: &Checked, stage: &mut Staging) -> std::io::Result<()> {
+pub fn render(checked: &Checked, prepared: &Prepared, stage: &mut Staging) -> std::io::Result<()> {
+    for (path, text) in &prepared.files {
+        stage.bytes(path, text.as_bytes())?;
+    }
+    let access = &prepared.plan.access;
+    stage.file("grants/grants.json", |w| {
+        serde_json::to_writer_pretty(&mut *w, &access.file(&checked.db))
+            .map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })?;
     let (m, gj) = rayon::join(
         || {
             manifest::build(

@@ -5,6 +5,7 @@
 //! ids, one [`model::Mesh`]) → [`graph`] (cycles, lineage) → emit
 //! ([`manifest`], [`emit`]) → atomic write-out. See ARCHITECTURE.md.
 
+pub mod access;
 pub mod check;
 pub mod classify;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod policy;
 pub mod resolve;
 pub mod schema;
 pub mod source;
+pub mod targets;
 pub mod types;
 
 use std::path::{Path, PathBuf};

@@ -101,6 +101,7 @@ codes! {
     G310, "expired-access", Warning, "an `access.allow` entry past `expires` (it grants nothing)";
     G311, "naming", Warning, "a name breaks a configured pattern";
     G312, "unused-product", Info, "a product that is not public, has no consumers and no allow entries";
+    E401, "template", Error, "a build template is missing, does not parse or fails to render (with the template file and line)";
     P000, "policy", Error, "a Rego policy's `deny` (the policy chooses the code, e.g. P001)";
 }
 

@@ -1,5 +1,5 @@
 //! Documentation of the codes that are not rules of their own: load (M),
-//! resolve (R) and policy (P) findings.
+//! resolve (R), build (E) and policy (P) findings.
 
 use crate::check::Doc;
 use crate::diagnostics::Code;
@@ -29,6 +29,7 @@ pub fn doc(code: Code) -> Option<&'static Doc> {
         Code::R107 => &R107,
         Code::R108 => &R108,
         Code::P000 => &P000,
+        Code::E401 => &E401,
         _ => return None,
     })
 }
@@ -143,4 +144,11 @@ static P000: Doc = Doc {
     why: "Policies let the platform team and each domain add their own computational governance without changing meshc.",
     bad: "deny contains {\"code\": \"P001\", \"msg\": \"products need a tag\", \"path\": \"metadata\"} if {\n  count(input.metadata.tags) == 0\n}\n",
     good: "metadata:\n  name: orders\n  tags: [core]\n",
+};
+
+static E401: Doc = Doc {
+    what: "`meshc build` could not render an artifact from its template: a `naming` template or an engine template (built in, or from the Mesh's `templates` folder) does not parse, uses an undefined variable or filter, fails while rendering, or does not exist — a target whose `engine` is neither built in nor has templates in the `templates` folder. The diagnostic names the template file and line; for a `naming` template it points at the setting in the Mesh. Nothing is written: the previous build stays as it was.",
+    why: "Every emitted file comes from a template so that platform teams can change or add engines without Rust. A template that fails must stop the build with its own location, not leave half-written SQL behind.",
+    bad: "# templates/postgres/ddl.sql (overrides the built-in one)\n{% for r in ddl %}\ncreate table {{ r.name | ident }} (\n{% endfor %\n",
+    good: "# templates/postgres/ddl.sql\n{% for r in ddl %}\ncreate table {{ r.name | ident }} ();\n{% endfor %}\n",
 };

@@ -19,8 +19,13 @@ pub static DOC: Doc = Doc {
 /// One `{{ ... }}` of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
-    /// `{{ ref("name") }}`: the name and where it starts in the query.
-    Ref { name: String, offset: usize },
+    /// `{{ ref("name") }}`: the name, where it starts in the query, and
+    /// the byte range of the whole `{{ … }}`.
+    Ref {
+        name: String,
+        offset: usize,
+        whole: std::ops::Range<usize>,
+    },
     /// Anything else: why, and the byte range of the whole expression.
     Malformed {
         message: String,
@@ -44,13 +49,19 @@ pub fn scan(query: &str) -> Vec<Expr> {
             break;
         };
         let close = open + 2 + j;
-        out.push(
-            parse_expr(query, open + 2, close).unwrap_or_else(|message| Expr::Malformed {
+        out.push(match parse_expr(query, open + 2, close) {
+            Ok(Expr::Ref { name, offset, .. }) => Expr::Ref {
+                name,
+                offset,
+                whole: open..close + 2,
+            },
+            Ok(e) => e,
+            Err(message) => Expr::Malformed {
                 message,
                 offset: open,
                 len: close + 2 - open,
-            }),
-        );
+            },
+        });
         pos = close + 2;
     }
     out
@@ -62,7 +73,7 @@ pub fn refs(query: &str) -> Vec<(String, usize)> {
     scan(query)
         .into_iter()
         .filter_map(|e| match e {
-            Expr::Ref { name, offset } => Some((name, offset)),
+            Expr::Ref { name, offset, .. } => Some((name, offset)),
             Expr::Malformed { .. } => None,
         })
         .collect()
@@ -132,6 +143,7 @@ fn parse_expr(query: &str, start: usize, end: usize) -> Result<Expr, String> {
     Ok(Expr::Ref {
         name: name.to_string(),
         offset: start + name_start,
+        whole: 0..0,
     })
 }
 
@@ -205,7 +217,7 @@ impl Rule for ViewQuery {
 
             for e in scan(query) {
                 let (name, offset) = match e {
-                    Expr::Ref { name, offset } => (name, offset),
+                    Expr::Ref { name, offset, .. } => (name, offset),
                     Expr::Malformed {
                         message,
                         offset,
