@@ -51,7 +51,7 @@ pub struct Names {
 impl Names {
     /// Renders every name. A template that does not parse or render is an
     /// E401 diagnostic on the `naming` setting.
-    pub fn new(mesh: &Mesh) -> Result<Names, Diagnostic> {
+    pub fn new(mesh: &Mesh) -> Result<Names, Box<Diagnostic>> {
         let n = &mesh.naming;
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
@@ -64,13 +64,13 @@ impl Names {
         ];
         for (key, text) in keys {
             env.add_template(key, text)
-                .map_err(|e| naming_error(mesh, key, &e))?;
+                .map_err(|e| Box::new(naming_error(mesh, key, &e)))?;
         }
-        let render = |key: &str, ctx: minijinja::Value| -> Result<String, Diagnostic> {
+        let render = |key: &str, ctx: minijinja::Value| -> Result<String, Box<Diagnostic>> {
             env.get_template(key)
                 .and_then(|t| t.render(ctx))
                 .map(|s| s.trim().to_string())
-                .map_err(|e| naming_error(mesh, key, &e))
+                .map_err(|e| Box::new(naming_error(mesh, key, &e)))
         };
         let mut names = Names::default();
         let mut domains: BTreeSet<&str> = mesh.domains.iter().map(|d| d.name.as_str()).collect();
@@ -111,7 +111,10 @@ impl Names {
     }
 
     pub fn schema_of<'a>(&'a self, domain: &'a str) -> &'a str {
-        self.schema.get(domain).map(String::as_str).unwrap_or(domain)
+        self.schema
+            .get(domain)
+            .map(String::as_str)
+            .unwrap_or(domain)
     }
 }
 
@@ -293,11 +296,7 @@ pub fn derive(mesh: &Mesh, names: &Names, today: Date) -> Access {
             } else {
                 names.relation[pid.idx()][port].clone()
             }),
-            port: Some(format!(
-                "{}.{}",
-                p.fqn,
-                p.spec.outputs[port].name.as_str()
-            )),
+            port: Some(format!("{}.{}", p.fqn, p.spec.outputs[port].name.as_str())),
         }
     };
 
@@ -397,12 +396,7 @@ pub fn derive(mesh: &Mesh, names: &Names, today: Date) -> Access {
                 Cause {
                     file: p.file,
                     loc: p.spec.inputs[input.index].target_loc(),
-                    declaration: format!(
-                        "input `{}.{}` of `{}`",
-                        q.fqn,
-                        port.name.as_str(),
-                        p.fqn
-                    ),
+                    declaration: format!("input `{}.{}` of `{}`", q.fqn, port.name.as_str(), p.fqn),
                 },
             ) else {
                 continue;
@@ -454,15 +448,23 @@ pub fn derive(mesh: &Mesh, names: &Names, today: Date) -> Access {
     }
 
     // USAGE on a schema for every role that owns or reads in it, caused by
-    // the first grant that needs it.
-    let mut usage: BTreeMap<(usize, &str), &Grant> = BTreeMap::new();
+    // the first grant that needs it, for as long as any of them holds.
     grants.sort();
+    let mut usage: BTreeMap<(usize, &str), (&Grant, Option<&str>)> = BTreeMap::new();
     for g in &grants {
-        usage.entry((g.role, g.object.schema.as_str())).or_insert(g);
+        usage
+            .entry((g.role, g.object.schema.as_str()))
+            .and_modify(|(_, until)| {
+                *until = match (*until, g.expires.as_deref()) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                }
+            })
+            .or_insert((g, g.expires.as_deref()));
     }
     let usage: Vec<Grant> = usage
         .into_iter()
-        .map(|((role, schema), g)| Grant {
+        .map(|((role, schema), (g, until))| Grant {
             role,
             privilege: Privilege::Usage,
             object: Object {
@@ -472,11 +474,22 @@ pub fn derive(mesh: &Mesh, names: &Names, today: Date) -> Access {
                 port: None,
             },
             columns: None,
-            expires: g.expires.clone(),
+            expires: until.map(str::to_string),
             cause: g.cause.clone(),
         })
         .collect();
     grants.extend(usage);
+    // Roles by name, and grants by role name, object, privilege.
+    let mut order: Vec<usize> = (0..roles.len()).collect();
+    order.sort_by(|&a, &b| roles[a].cmp(&roles[b]));
+    let mut rank = vec![0; roles.len()];
+    for (new, &old) in order.iter().enumerate() {
+        rank[old] = new;
+    }
+    let roles: Vec<Role> = order.iter().map(|&i| roles[i].clone()).collect();
+    for g in &mut grants {
+        g.role = rank[g.role];
+    }
     grants.sort();
     grants.dedup();
     Access { roles, grants }

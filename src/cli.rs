@@ -94,6 +94,20 @@ pub enum Command {
         #[arg(long)]
         columns: bool,
     },
+    /// Who may read a port or column, and what a principal may read.
+    ///
+    /// Answers from the grants of grants.json, with the declaration
+    /// (file:line) that causes each.
+    Access {
+        /// The mesh folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(subcommand)]
+        query: crate::access_query::AccessQuery,
+        /// Output format: one line per grant, or a JSON array of grants.
+        #[arg(long, global = true, value_enum, default_value_t = crate::access_query::QueryFormat::Text)]
+        format: crate::access_query::QueryFormat,
+    },
     /// Print a rule's documentation, or list every rule.
     Explain {
         /// A code such as G302.
@@ -139,6 +153,11 @@ pub fn run(cli: Cli) -> ExitCode {
                 columns,
             },
         ),
+        Command::Access {
+            ref dir,
+            ref query,
+            format,
+        } => cmd_access(&cli.global, dir, query, format),
         Command::Schema { ref kind } => cmd_schema(kind.as_deref()),
         Command::Explain { ref code, list } => cmd_explain(code.as_deref(), list),
     }
@@ -255,9 +274,9 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
         return code;
     }
     let t = std::time::Instant::now();
-    let prepared = match emit::prepare(&mut checked) {
-        Ok(p) => p,
-        Err(diags) => {
+    let written = match emit::build(&mut checked, &out) {
+        Ok(w) => w,
+        Err(emit::BuildError::Diagnostics(diags)) => {
             checked.diagnostics.extend(diags);
             crate::diagnostics::normalize(&mut checked.diagnostics);
             let _ = report(g, &checked, format);
@@ -266,10 +285,9 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
             }
             return ExitCode::from(1);
         }
-    };
-    let written = match emit::write(&out, |stage| emit::render(&checked, &prepared, stage)) {
-        Ok(w) => w,
-        Err(e) => return fail(format!("cannot write {}: {e}", out.display())),
+        Err(emit::BuildError::Io(e)) => {
+            return fail(format!("cannot write {}: {e}", out.display()));
+        }
     };
     checked.timings.emit = t.elapsed();
     let code = report(g, &checked, format);
@@ -317,6 +335,59 @@ fn cmd_graph(
         }
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if checked.diagnostics.is_empty() {
+        if g.timings {
+            eprintln!("{}", checked.timings.line());
+        }
+        exit_for(g, &checked)
+    } else {
+        report(
+            &Global {
+                quiet: true,
+                ..g.clone()
+            },
+            &checked,
+            Format::Text,
+        )
+    }
+}
+
+fn cmd_access(
+    g: &Global,
+    dir: &Path,
+    query: &crate::access_query::AccessQuery,
+    format: crate::access_query::QueryFormat,
+) -> ExitCode {
+    let mut checked = match run_check(g, dir, &[default_out(dir)]) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    // The same computation as grants/grants.json.
+    let names = match crate::access::Names::new(&checked.mesh) {
+        Ok(n) => n,
+        Err(d) => {
+            checked.diagnostics.push(*d);
+            crate::diagnostics::normalize(&mut checked.diagnostics);
+            let _ = report(g, &checked, Format::Text);
+            return ExitCode::from(1);
+        }
+    };
+    let access = crate::access::derive(&checked.mesh, &names, checked.as_of);
+    let answer = match crate::access_query::answer(
+        &checked.mesh,
+        &names,
+        &access,
+        &checked.db,
+        query,
+        format,
+    ) {
+        Ok(a) => a,
+        Err(msg) => return fail(msg),
+    };
+    let _ = std::io::stdout().lock().write_all(answer.stdout.as_bytes());
+    if let Some(note) = answer.note {
+        eprintln!("note: {note}");
+    }
     if checked.diagnostics.is_empty() {
         if g.timings {
             eprintln!("{}", checked.timings.line());

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostic;
 use crate::graph::{self, MeshGraph, View};
-use crate::targets::{self, Plan, Templates};
+use crate::targets::{Failure, Plan, Renderer, Templates};
 use crate::{Checked, manifest};
 
 /// A file name in OUT marking it as a meshc build folder; meshc refuses to
@@ -24,17 +24,27 @@ pub struct Staging {
 }
 
 impl Staging {
+    /// Creates `rel` (and its folders) for writing; the caller records it
+    /// with [`Staging::record`].
+    pub fn create(&self, rel: &str) -> std::io::Result<BufWriter<File>> {
+        let path = self.root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        Ok(BufWriter::with_capacity(1 << 20, File::create(&path)?))
+    }
+
+    pub fn record(&mut self, rels: impl IntoIterator<Item = String>) {
+        self.written.extend(rels);
+    }
+
     /// Creates `rel` (and its folders) and hands a buffered writer to `f`.
     pub fn file(
         &mut self,
         rel: &str,
         f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let path = self.root.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut w = BufWriter::with_capacity(1 << 20, File::create(&path)?);
+        let mut w = self.create(rel)?;
         f(&mut w)?;
         w.flush()?;
         self.written.push(rel.to_string());
@@ -56,63 +66,145 @@ fn json_to(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> 
     w.write_all(b"\n")
 }
 
-/// What a build writes besides the manifest and lineage, rendered before
-/// anything is written so that a template error writes nothing.
+/// What a build needs besides the checked mesh: names, grants and the
+/// target renderer, all prepared before anything is written.
 pub struct Prepared {
     pub plan: Plan,
-    /// Target files: path under OUT and text.
-    pub files: Vec<targets::Rendered>,
+    pub renderer: Renderer,
 }
 
 /// Loads the templates (the mesh's own go into `checked.db`, so diagnostics
-/// can point into them), derives names and grants and renders every
+/// can point into them), derives names and grants and prepares every
 /// target. Failures are E401 diagnostics.
 pub fn prepare(checked: &mut Checked) -> Result<Prepared, Vec<Diagnostic>> {
     let templates = Templates::load(&checked.mesh, &mut checked.db)?;
     let plan = Plan::new(&checked.mesh, checked.as_of)?;
-    let files = targets::render(&checked.mesh, &checked.db, &templates, &plan)?;
-    Ok(Prepared { plan, files })
+    let renderer = Renderer::new(&checked.mesh, &checked.db, templates, &plan)?;
+    Ok(Prepared { plan, renderer })
 }
 
-/// Writes every artifact of a build into `stage`.
-pub fn render(checked: &Checked, prepared: &Prepared, stage: &mut Staging) -> std::io::Result<()> {
-    for (path, text) in &prepared.files {
-        stage.bytes(path, text.as_bytes())?;
+/// Why a build wrote nothing.
+#[derive(Debug)]
+pub enum BuildError {
+    /// Template (E401) diagnostics.
+    Diagnostics(Vec<Diagnostic>),
+    Io(std::io::Error),
+}
+
+/// Prepares and writes a checked mesh's build into `out` (atomically: on
+/// any error `out` is left as it was). Returns the paths written.
+pub fn build(checked: &mut Checked, out: &Path) -> Result<Vec<String>, BuildError> {
+    let prepared = prepare(checked).map_err(BuildError::Diagnostics)?;
+    let checked = &*checked;
+    write(out, |stage| render(checked, &prepared, stage)).map_err(|e| {
+        if e.get_ref().is_some_and(|i| i.is::<TemplateFailure>()) {
+            match e.into_inner().map(|i| i.downcast::<TemplateFailure>()) {
+                Some(Ok(f)) => BuildError::Diagnostics(f.0),
+                Some(Err(i)) => BuildError::Io(std::io::Error::other(i)),
+                None => BuildError::Io(std::io::Error::other("build failed")),
+            }
+        } else {
+            BuildError::Io(e)
+        }
+    })
+}
+
+/// A build that failed in a template: the diagnostics, carried through
+/// [`write`]'s I/O result.
+#[derive(Debug)]
+pub struct TemplateFailure(pub Vec<Diagnostic>);
+
+impl std::fmt::Display for TemplateFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} template error(s)", self.0.len())
     }
-    let access = &prepared.plan.access;
-    stage.file("grants/grants.json", |w| {
-        serde_json::to_writer_pretty(&mut *w, &access.file(&checked.db))
-            .map_err(std::io::Error::other)?;
-        w.write_all(b"\n")
-    })?;
-    let (m, gj) = rayon::join(
-        || {
-            manifest::build(
-                &checked.mesh,
-                &checked.classes,
-                &checked.db,
-                &checked.diagnostics,
-            )
-        },
-        || {
-            let g = MeshGraph::build(&checked.mesh);
-            let view = View {
-                columns: true,
-                ..View::default()
-            };
-            graph::to_json(&checked.mesh, &g, &view)
-        },
+}
+
+impl std::error::Error for TemplateFailure {}
+
+/// Writes every artifact of a build into `stage`: the targets' files
+/// (rendered in parallel, straight to disk) beside the manifest, the grants
+/// and the lineage.
+pub fn render(checked: &Checked, prepared: &Prepared, stage: &mut Staging) -> std::io::Result<()> {
+    let (targets, rest) = rayon::join(
+        || prepared.renderer.write(&checked.db, stage),
+        || write_model(checked, prepared, stage),
     );
-    stage.file("manifest.json", |w| json_to(w, &m))?;
-    drop(m);
-    stage.file("lineage/graph.json", |w| json_to(w, &gj))?;
-    stage.bytes("lineage/graph.dot", graph::to_dot(&gj).as_bytes())?;
-    stage.bytes("lineage/graph.mmd", graph::to_mermaid(&gj).as_bytes())?;
+    let written = match targets {
+        Ok(w) => w,
+        Err(Failure::Io(e)) => return Err(e),
+        Err(Failure::Templates(d)) => return Err(std::io::Error::other(TemplateFailure(d))),
+    };
+    let rest = rest?;
+    stage.record(written);
+    stage.record(rest);
     stage.bytes(
         MARKER,
         b"This folder is written by meshc build and replaced whole on every build.\n",
     )?;
     Ok(())
+}
+
+/// manifest.json, grants/grants.json and lineage/: returns the paths.
+fn write_model(
+    checked: &Checked,
+    prepared: &Prepared,
+    stage: &Staging,
+) -> std::io::Result<Vec<String>> {
+    let put = |rel: &str, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
+        let mut w = stage.create(rel)?;
+        f(&mut w)?;
+        w.flush()?;
+        Ok::<String, std::io::Error>(rel.to_string())
+    };
+    let access = &prepared.plan.access;
+    let ((m, gj), grants) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    manifest::build(
+                        &checked.mesh,
+                        &checked.classes,
+                        &checked.db,
+                        &checked.diagnostics,
+                    )
+                },
+                || {
+                    let g = MeshGraph::build(&checked.mesh);
+                    let view = View {
+                        columns: true,
+                        ..View::default()
+                    };
+                    graph::to_json(&checked.mesh, &g, &view)
+                },
+            )
+        },
+        || {
+            put("grants/grants.json", &|w| {
+                json_to(w, &access.file(&checked.db))
+            })
+        },
+    );
+    if std::env::var_os("MESHC_PROFILE").is_some() {
+        eprintln!(
+            "manifest built, grants written at {:?}",
+            std::time::SystemTime::now()
+        );
+    }
+    let mut out = vec![grants?];
+    out.push(put("manifest.json", &|w| json_to(w, &m))?);
+    drop(m);
+    out.push(put("lineage/graph.json", &|w| json_to(w, &gj))?);
+    out.push(put("lineage/graph.dot", &|w| {
+        w.write_all(graph::to_dot(&gj).as_bytes())
+    })?);
+    out.push(put("lineage/graph.mmd", &|w| {
+        w.write_all(graph::to_mermaid(&gj).as_bytes())
+    })?);
+    if std::env::var_os("MESHC_PROFILE").is_some() {
+        eprintln!("model written at {:?}", std::time::SystemTime::now());
+    }
+    Ok(out)
 }
 
 /// Cleans up after a build that was killed: a leftover staging folder is

@@ -6,6 +6,7 @@
 //! ([`manifest`], [`emit`]) → atomic write-out. See ARCHITECTURE.md.
 
 pub mod access;
+pub mod access_query;
 pub mod check;
 pub mod classify;
 pub mod cli;

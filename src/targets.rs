@@ -24,7 +24,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::load::syntax::{Masking, PortType};
 use crate::model::{Mesh, ProductId, port_columns, span_of};
 use crate::source::{FileId, SourceDb, SourceFile, Span};
-use crate::types::{Engine, LogicalType, physical_type};
+use crate::types::{Engine, LogicalType};
 
 macro_rules! builtin {
     ($($path:literal),* $(,)?) => {
@@ -97,10 +97,7 @@ impl Templates {
             return Err(vec![
                 Diagnostic::new(
                     Code::E401,
-                    format!(
-                        "the templates folder `{}` does not exist",
-                        folder.as_str()
-                    ),
+                    format!("the templates folder `{}` does not exist", folder.as_str()),
                 )
                 .with_primary(setting, "")
                 .with_help("create it, or remove `templates` from the Mesh"),
@@ -149,11 +146,8 @@ impl Templates {
                     t.files.insert(name, Arc::from(text));
                 }
                 Err(why) => diags.push(
-                    Diagnostic::new(
-                        Code::E401,
-                        format!("cannot read template `{name}`: {why}"),
-                    )
-                    .with_primary(setting, ""),
+                    Diagnostic::new(Code::E401, format!("cannot read template `{name}`: {why}"))
+                        .with_primary(setting, ""),
                 ),
             }
         }
@@ -190,7 +184,9 @@ impl Templates {
             format!(
                 "template `{name}`{} failed for target `{target}`: {}",
                 line.map(|l| format!(" (line {l})")).unwrap_or_default(),
-                e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string())
+                e.detail()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| e.kind().to_string())
             ),
         )
         .with_help(format!(
@@ -249,7 +245,7 @@ struct RefTo {
 /// What every target shares: relations in dependency order and grants.
 pub struct Plan {
     pub names: Names,
-    pub access: Access,
+    pub access: Arc<Access>,
     /// Tables, then views that do not read masked relations, in order.
     ddl: Vec<Rel>,
     /// Masked views and the views that read them, in order.
@@ -258,10 +254,10 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(mesh: &Mesh, today: crate::date::Date) -> Result<Plan, Vec<Diagnostic>> {
-        let names = Names::new(mesh).map_err(|d| vec![d])?;
+        let names = Names::new(mesh).map_err(|d| vec![*d])?;
         let access = access::derive(mesh, &names, today);
         // Which relation each product's inputs read: masked or not.
-        let mut reads: BTreeMap<(usize, &str), bool> = BTreeMap::new();
+        let mut reads: BTreeMap<(&str, &str), bool> = BTreeMap::new();
         for g in &access.grants {
             if g.privilege != Privilege::Select {
                 continue;
@@ -272,7 +268,9 @@ impl Plan {
             }
             if let Some(port) = &g.object.port {
                 let masked = g.object.kind == ObjectKind::MaskedRelation;
-                let e = reads.entry((g.role, port.as_str())).or_insert(masked);
+                let e = reads
+                    .entry((role.of.as_str(), port.as_str()))
+                    .or_insert(masked);
                 *e = *e && masked;
             }
         }
@@ -306,7 +304,7 @@ impl Plan {
                         let (qx, _) = mesh.product(qid).port(port_name)?;
                         let masked = qid != pid
                             && reads
-                                .get(&(pid.idx(), target))
+                                .get(&(p.fqn.as_str(), target))
                                 .copied()
                                 .unwrap_or(false);
                         let rel_name = if masked {
@@ -340,7 +338,7 @@ impl Plan {
         let (ddl, masking) = order(rels);
         Ok(Plan {
             names,
-            access,
+            access: Arc::new(access),
             ddl,
             masking,
         })
@@ -459,243 +457,555 @@ fn order(rels: Vec<Rel>) -> (Vec<Rel>, Vec<Rel>) {
 
 // ------------------------------------------------------------------ context
 
-#[derive(Serialize)]
-struct Context<'a> {
-    meshc_version: &'static str,
-    mesh: MeshView<'a>,
-    target: &'a serde_json::Map<String, serde_json::Value>,
-    schemas: Vec<SchemaView<'a>>,
-    ddl: Vec<RelView<'a>>,
-    masking: Vec<RelView<'a>>,
-    roles: &'a [access::Role],
-    grants: Vec<access::GrantView<'a>>,
-}
+// The template context is made of lazy objects over values built once for
+// all targets: converting the whole mesh into minijinja maps per target
+// cost more than rendering it. Only a column's `type` depends on the
+// engine, and is computed when a template reads it.
 
-#[derive(Serialize)]
-struct MeshView<'a> {
-    name: &'a str,
-    title: Option<&'a str>,
-}
+use minijinja::Value;
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 
-#[derive(Serialize)]
-struct SchemaView<'a> {
-    name: &'a str,
-    domain: &'a str,
-    description: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct RelView<'a> {
-    kind: RelKind,
-    schema: &'a str,
-    name: &'a str,
-    product: &'a str,
-    port: &'a str,
-    owner_role: &'a str,
-    title: Option<&'a str>,
-    description: Option<&'a str>,
-    primary_key: Vec<&'a str>,
-    columns: Vec<ColumnView<'a>>,
-    query: &'a [Piece],
-    base: Option<BaseView<'a>>,
-    /// Whether the relation reads a masked view (so it is in masking.sql).
-    reads_masked: bool,
-}
-
-#[derive(Serialize)]
-struct BaseView<'a> {
-    schema: &'a str,
-    name: &'a str,
-}
-
-#[derive(Serialize)]
-struct ColumnView<'a> {
-    name: &'a str,
-    /// The physical type on a built-in engine; the logical type otherwise.
-    #[serde(rename = "type")]
-    physical: String,
-    logical: &'a str,
+/// A column, engine-independent.
+#[derive(Debug)]
+struct ColData {
+    name: Value,
+    logical: Value,
+    parsed: Option<LogicalType>,
     nullable: bool,
-    description: Option<&'a str>,
-    classification: Option<&'a str>,
+    description: Value,
+    classification: Value,
     masking: &'static str,
 }
 
-/// One rendered file: its path under OUT and its text.
-pub type Rendered = (String, String);
+/// A relation, engine-independent.
+#[derive(Debug)]
+struct RelData {
+    kind: &'static str,
+    schema: Value,
+    name: Value,
+    product: Value,
+    port: Value,
+    owner_role: Value,
+    title: Value,
+    description: Value,
+    primary_key: Value,
+    query: Value,
+    base: Value,
+    reads_masked: bool,
+    columns: Vec<ColData>,
+}
 
-/// Renders every file of every target. Template failures are E401
-/// diagnostics; nothing is returned for a build that has any.
-pub fn render(
-    mesh: &Mesh,
-    db: &SourceDb,
-    templates: &Templates,
-    plan: &Plan,
-) -> Result<Vec<Rendered>, Vec<Diagnostic>> {
-    use rayon::prelude::*;
-    let Some(root) = &mesh.root else {
-        return Ok(Vec::new());
-    };
-    let results: Vec<Result<Vec<Rendered>, Vec<Diagnostic>>> = root
-        .spec
-        .targets
-        .par_iter()
-        .map(|t| render_target(mesh, db, templates, plan, t))
-        .collect();
-    let mut files = Vec::new();
-    let mut diags = Vec::new();
-    for r in results {
-        match r {
-            Ok(f) => files.extend(f),
-            Err(d) => diags.extend(d),
-        }
-    }
-    if diags.is_empty() {
-        Ok(files)
-    } else {
-        Err(diags)
+fn opt(s: Option<&str>) -> Value {
+    s.map(Value::from).unwrap_or(Value::from(()))
+}
+
+fn rel_data(mesh: &Mesh, names: &Names, r: &Rel) -> RelData {
+    let p = mesh.product(r.product);
+    let port = &p.spec.outputs[r.port];
+    RelData {
+        kind: match r.kind {
+            RelKind::Table => "table",
+            RelKind::View => "view",
+            RelKind::MaskedView => "masked_view",
+        },
+        schema: Value::from(r.schema.as_str()),
+        name: Value::from(r.name.as_str()),
+        product: Value::from(p.fqn.as_str()),
+        port: Value::from(port.name.as_str()),
+        owner_role: Value::from(names.product_role[r.product.idx()].as_str()),
+        title: opt(p.metadata.title.as_ref().map(|t| t.as_str())),
+        description: opt(port.description.as_ref().map(|d| d.as_str())),
+        primary_key: Value::from(
+            port.primary_key
+                .iter()
+                .map(|k| Value::from(k.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+        query: Value::from_serialize(&r.query),
+        base: match &r.base {
+            Some((schema, name)) => Value::from_iter([
+                ("schema", Value::from(schema.as_str())),
+                ("name", Value::from(name.as_str())),
+            ]),
+            None => Value::from(()),
+        },
+        reads_masked: r.reads_masked,
+        columns: port_columns(port)
+            .iter()
+            .map(|c| ColData {
+                name: Value::from(c.name.as_str()),
+                logical: Value::from(c.column_type.as_str()),
+                parsed: LogicalType::parse(&c.column_type).ok(),
+                nullable: c.nullable.as_ref().is_none_or(|n| n.value),
+                description: opt(c.description.as_ref().map(|d| d.as_str())),
+                classification: opt(c.classification.as_ref().map(|d| d.as_str())),
+                masking: c
+                    .masking
+                    .as_ref()
+                    .map(|m| m.value)
+                    .unwrap_or(Masking::None)
+                    .as_str(),
+            })
+            .collect(),
     }
 }
 
-fn render_target<'a>(
-    mesh: &'a Mesh,
-    db: &'a SourceDb,
-    templates: &Templates,
-    plan: &'a Plan,
-    target: &crate::load::Sp<crate::load::syntax::Target>,
-) -> Result<Vec<Rendered>, Vec<Diagnostic>> {
-    let engine_name = target.engine.as_str();
-    let target_name = target.name.as_str();
-    let outputs = templates.outputs(engine_name);
-    let root = mesh.root.as_ref().map(|r| r.file);
-    if outputs.is_empty() {
-        let mut d = Diagnostic::new(
-            Code::E401,
-            format!(
-                "target `{target_name}` uses engine `{engine_name}`, which has no templates"
-            ),
-        )
-        .with_help(format!(
-            "built-in engines are {}; another engine needs templates in the Mesh's `templates` folder, e.g. `{engine_name}/ddl.sql`",
-            Engine::ALL.map(Engine::as_str).join(", ")
-        ));
-        if let Some(f) = root {
-            d = d.with_primary(span_of(f, target.engine.loc.or(target.loc)), "");
-        }
-        return Err(vec![d]);
-    }
-    let engine = Engine::parse(engine_name);
-    let mut options = serde_json::Map::new();
-    for (k, v) in &target.options {
-        options.insert(k.clone(), v.clone());
-    }
-    options.insert("name".into(), target_name.into());
-    options.insert("engine".into(), engine_name.into());
+/// Everything the targets share, as template values.
+struct Shared {
+    mesh: Value,
+    schemas: Value,
+    ddl: Arc<Vec<Arc<RelData>>>,
+    masking: Arc<Vec<Arc<RelData>>>,
+    roles: Value,
+    grants: Value,
+}
 
-    let rel_view = |r: &'a Rel| -> RelView<'a> {
-        let p = mesh.product(r.product);
-        let port = &p.spec.outputs[r.port];
-        RelView {
-            kind: r.kind,
-            schema: &r.schema,
-            name: &r.name,
-            product: &p.fqn,
-            port: port.name.as_str(),
-            owner_role: &plan.names.product_role[r.product.idx()],
-            title: p.metadata.title.as_ref().map(|t| t.as_str()),
-            description: port.description.as_ref().map(|d| d.as_str()),
-            primary_key: port.primary_key.iter().map(|k| k.as_str()).collect(),
-            columns: port_columns(port)
-                .iter()
-                .map(|c| {
-                    let logical = c.column_type.as_str();
-                    let physical = match engine {
-                        Some(e) => LogicalType::parse(logical)
-                            .ok()
-                            .and_then(|t| physical_type(e, &t).ok())
-                            .unwrap_or_else(|| logical.to_string()),
-                        None => logical.to_string(),
-                    };
-                    ColumnView {
-                        name: c.name.as_str(),
-                        physical,
-                        logical,
-                        nullable: c.nullable.as_ref().is_none_or(|n| n.value),
-                        description: c.description.as_ref().map(|d| d.as_str()),
-                        classification: c.classification.as_ref().map(|d| d.as_str()),
-                        masking: c
-                            .masking
-                            .as_ref()
-                            .map(|m| m.value)
-                            .unwrap_or(Masking::None)
-                            .as_str(),
-                    }
-                })
-                .collect(),
-            query: &r.query,
-            base: r.base.as_ref().map(|(schema, name)| BaseView { schema, name }),
-            reads_masked: r.reads_masked,
+impl Shared {
+    fn new(mesh: &Mesh, db: &SourceDb, plan: &Plan) -> Shared {
+        use rayon::prelude::*;
+        let rels = |list: &[Rel]| -> Arc<Vec<Arc<RelData>>> {
+            Arc::new(
+                list.par_iter()
+                    .map(|r| Arc::new(rel_data(mesh, &plan.names, r)))
+                    .collect(),
+            )
+        };
+        let mut schemas: BTreeMap<&str, Value> = BTreeMap::new();
+        for r in plan.ddl.iter().chain(&plan.masking) {
+            schemas.entry(&r.schema).or_insert_with(|| {
+                let p = mesh.product(r.product);
+                let description = p
+                    .domain
+                    .and_then(|d| mesh.domains[d.idx()].metadata.description.as_ref())
+                    .map(|d| d.as_str());
+                Value::from_iter([
+                    ("name", Value::from(r.schema.as_str())),
+                    ("domain", Value::from(p.domain_name.as_str())),
+                    ("description", opt(description)),
+                ])
+            });
         }
-    };
-    let mut schemas: BTreeMap<&str, SchemaView> = BTreeMap::new();
-    for r in plan.ddl.iter().chain(&plan.masking) {
-        let p = mesh.product(r.product);
-        schemas.entry(&r.schema).or_insert_with(|| SchemaView {
-            name: &r.schema,
-            domain: &p.domain_name,
-            description: p
-                .domain
-                .and_then(|d| mesh.domains[d.idx()].metadata.description.as_ref())
-                .map(|d| d.as_str()),
-        });
+        let root = mesh.root.as_ref();
+        let files: Vec<Value> = (0..db.len())
+            .map(|i| Value::from(db.path(FileId(i as u32))))
+            .collect();
+        Shared {
+            mesh: Value::from_iter([
+                ("name", opt(root.map(|r| r.metadata.name.as_str()))),
+                (
+                    "title",
+                    opt(root
+                        .and_then(|r| r.metadata.title.as_ref())
+                        .map(|t| t.as_str())),
+                ),
+            ]),
+            schemas: Value::from(schemas.into_values().collect::<Vec<_>>()),
+            ddl: rels(&plan.ddl),
+            masking: rels(&plan.masking),
+            roles: Value::from_serialize(&plan.access.roles),
+            grants: Value::from_object(GrantList {
+                access: plan.access.clone(),
+                files: Arc::new(files),
+            }),
+        }
     }
-    let ctx = Context {
-        meshc_version: env!("CARGO_PKG_VERSION"),
-        mesh: MeshView {
-            name: mesh
-                .root
-                .as_ref()
-                .map(|r| r.metadata.name.as_str())
-                .unwrap_or(""),
-            title: mesh
-                .root
-                .as_ref()
-                .and_then(|r| r.metadata.title.as_ref())
-                .map(|t| t.as_str()),
-        },
-        target: &options,
-        schemas: schemas.into_values().collect(),
-        ddl: plan.ddl.iter().map(rel_view).collect(),
-        masking: plan.masking.iter().map(rel_view).collect(),
-        roles: &plan.access.roles,
-        grants: plan
-            .access
-            .grants
-            .iter()
-            .map(|g| plan.access.view(g, db))
-            .collect(),
-    };
-    let env = environment(templates, engine, &target.options);
-    let value = minijinja::Value::from_serialize(&ctx);
-    let mut files = Vec::new();
-    let mut diags = Vec::new();
-    for out in outputs {
-        let name = format!("{engine_name}/{out}");
-        match env.get_template(&name).and_then(|t| t.render(&value)) {
-            Ok(mut text) => {
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
-                files.push((format!("targets/{target_name}/{out}"), text));
+}
+
+/// The grants, as template values made when read.
+#[derive(Debug)]
+struct GrantList {
+    access: Arc<Access>,
+    /// Path of every file, by id.
+    files: Arc<Vec<Value>>,
+}
+
+impl Object for GrantList {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let i = key.as_usize()?;
+        (i < self.access.grants.len()).then(|| {
+            Value::from_object(GrantObj {
+                list: self.clone(),
+                index: i,
+            })
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.access.grants.len())
+    }
+}
+
+#[derive(Debug)]
+struct GrantObj {
+    list: Arc<GrantList>,
+    index: usize,
+}
+
+const GRANT_FIELDS: &[&str] = &[
+    "principal",
+    "principalKind",
+    "principalOf",
+    "privilege",
+    "object",
+    "columns",
+    "expires",
+    "cause",
+];
+
+impl Object for GrantObj {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let access = &self.list.access;
+        let g = &access.grants[self.index];
+        let role = access.role(g);
+        Some(match key.as_str()? {
+            "principal" => Value::from(role.name.as_str()),
+            "principalKind" => Value::from(match role.kind {
+                access::PrincipalKind::Product => "product",
+                access::PrincipalKind::Team => "team",
+            }),
+            "principalOf" => Value::from(role.of.as_str()),
+            "privilege" => Value::from(g.privilege.as_str()),
+            "object" => Value::from_iter([
+                (
+                    "kind",
+                    Value::from(match g.object.kind {
+                        ObjectKind::Schema => "schema",
+                        ObjectKind::Relation => "relation",
+                        ObjectKind::MaskedRelation => "maskedRelation",
+                    }),
+                ),
+                ("schema", Value::from(g.object.schema.as_str())),
+                ("name", opt(g.object.name.as_deref())),
+                ("port", opt(g.object.port.as_deref())),
+            ]),
+            "columns" => match &g.columns {
+                Some(c) => Value::from(
+                    c.iter()
+                        .map(|c| Value::from(c.as_str()))
+                        .collect::<Vec<_>>(),
+                ),
+                None => Value::from(()),
+            },
+            "expires" => opt(g.expires.as_deref()),
+            "cause" => Value::from_iter([
+                (
+                    "file",
+                    self.list
+                        .files
+                        .get(g.cause.file.0 as usize)
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+                ("line", Value::from(g.cause.loc.line)),
+                ("declaration", Value::from(g.cause.declaration.as_str())),
+            ]),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(GRANT_FIELDS)
+    }
+}
+
+/// A list of relations, for one engine.
+#[derive(Debug)]
+struct RelList {
+    rels: Arc<Vec<Arc<RelData>>>,
+    engine: Option<Engine>,
+}
+
+impl Object for RelList {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let r = self.rels.get(key.as_usize()?)?;
+        Some(Value::from_object(RelObj {
+            rel: r.clone(),
+            engine: self.engine,
+        }))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.rels.len())
+    }
+}
+
+#[derive(Debug)]
+struct RelObj {
+    rel: Arc<RelData>,
+    engine: Option<Engine>,
+}
+
+const REL_FIELDS: &[&str] = &[
+    "kind",
+    "schema",
+    "name",
+    "product",
+    "port",
+    "owner_role",
+    "title",
+    "description",
+    "primary_key",
+    "columns",
+    "query",
+    "base",
+    "reads_masked",
+];
+
+impl Object for RelObj {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let r = &self.rel;
+        Some(match key.as_str()? {
+            "kind" => Value::from(r.kind),
+            "schema" => r.schema.clone(),
+            "name" => r.name.clone(),
+            "product" => r.product.clone(),
+            "port" => r.port.clone(),
+            "owner_role" => r.owner_role.clone(),
+            "title" => r.title.clone(),
+            "description" => r.description.clone(),
+            "primary_key" => r.primary_key.clone(),
+            "columns" => Value::from_object(ColList {
+                rel: r.clone(),
+                engine: self.engine,
+            }),
+            "query" => r.query.clone(),
+            "base" => r.base.clone(),
+            "reads_masked" => Value::from(r.reads_masked),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(REL_FIELDS)
+    }
+}
+
+#[derive(Debug)]
+struct ColList {
+    rel: Arc<RelData>,
+    engine: Option<Engine>,
+}
+
+impl Object for ColList {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let i = key.as_usize()?;
+        (i < self.rel.columns.len()).then(|| {
+            Value::from_object(ColObj {
+                rel: self.rel.clone(),
+                index: i,
+                engine: self.engine,
+            })
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.rel.columns.len())
+    }
+}
+
+#[derive(Debug)]
+struct ColObj {
+    rel: Arc<RelData>,
+    index: usize,
+    engine: Option<Engine>,
+}
+
+const COL_FIELDS: &[&str] = &[
+    "name",
+    "type",
+    "logical",
+    "nullable",
+    "description",
+    "classification",
+    "masking",
+];
+
+impl Object for ColObj {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let c = &self.rel.columns[self.index];
+        Some(match key.as_str()? {
+            "name" => c.name.clone(),
+            // The physical type on a built-in engine; the logical type
+            // for an engine added by templates.
+            "type" => match (self.engine, &c.parsed) {
+                (Some(e), Some(t)) => match crate::types::physical_str(e, t) {
+                    Ok(std::borrow::Cow::Borrowed(s)) => Value::from(s),
+                    Ok(std::borrow::Cow::Owned(s)) => Value::from(s),
+                    Err(_) => c.logical.clone(),
+                },
+                _ => c.logical.clone(),
+            },
+            "logical" => c.logical.clone(),
+            "nullable" => Value::from(c.nullable),
+            "description" => c.description.clone(),
+            "classification" => c.classification.clone(),
+            "masking" => Value::from(c.masking),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(COL_FIELDS)
+    }
+}
+
+/// Every (target, file) of a build, ready to render: environments and
+/// contexts are built, missing engines reported.
+pub struct Renderer {
+    templates: Templates,
+    /// Per target: its name, engine, environment and context.
+    targets: Vec<(String, String, minijinja::Environment<'static>, Value)>,
+    /// (target index, file name).
+    jobs: Vec<(usize, String)>,
+}
+
+/// Why rendering stopped.
+#[derive(Debug)]
+pub enum Failure {
+    Io(std::io::Error),
+    Templates(Vec<Diagnostic>),
+}
+
+impl Renderer {
+    pub fn new(
+        mesh: &Mesh,
+        db: &SourceDb,
+        templates: Templates,
+        plan: &Plan,
+    ) -> Result<Renderer, Vec<Diagnostic>> {
+        let mut r = Renderer {
+            templates,
+            targets: Vec::new(),
+            jobs: Vec::new(),
+        };
+        let Some(root) = &mesh.root else {
+            return Ok(r);
+        };
+        let mut diags = Vec::new();
+        for (i, t) in root.spec.targets.iter().enumerate() {
+            let outputs = r.templates.outputs(t.engine.as_str());
+            if outputs.is_empty() {
+                diags.push(no_templates(root.file, t));
             }
-            Err(e) => diags.push(templates.error(db, target_name, &e)),
+            let outputs: Vec<String> = outputs.into_iter().map(str::to_string).collect();
+            r.jobs.extend(outputs.into_iter().map(|o| (i, o)));
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        if root.spec.targets.is_empty() {
+            return Ok(r);
+        }
+        let shared = Shared::new(mesh, db, plan);
+        for t in &root.spec.targets {
+            let (env, ctx) = target_env(&r.templates, &shared, t);
+            r.targets
+                .push((t.name.value.clone(), t.engine.value.clone(), env, ctx));
+        }
+        Ok(r)
+    }
+
+    /// Renders every file into `stage`, in parallel, straight to disk.
+    /// Returns the paths written; template failures are E401 diagnostics.
+    pub fn write(
+        &self,
+        db: &SourceDb,
+        stage: &crate::emit::Staging,
+    ) -> Result<Vec<String>, Failure> {
+        use rayon::prelude::*;
+        let results: Vec<Result<String, Failure>> = self
+            .jobs
+            .par_iter()
+            .map(|(i, out)| {
+                let (target, engine, env, ctx) = &self.targets[*i];
+                let rel = format!("targets/{target}/{out}");
+                let mut w = stage.create(&rel).map_err(Failure::Io)?;
+                env.get_template(&format!("{engine}/{out}"))
+                    .and_then(|tpl| tpl.render_captured_to(ctx, &mut w).map(drop))
+                    .map_err(|e| match e.kind() {
+                        minijinja::ErrorKind::WriteFailure => {
+                            Failure::Io(std::io::Error::other(e.to_string()))
+                        }
+                        _ => Failure::Templates(vec![self.templates.error(db, target, &e)]),
+                    })?;
+                std::io::Write::flush(&mut w).map_err(Failure::Io)?;
+                if std::env::var_os("MESHC_PROFILE").is_some() {
+                    eprintln!("{rel} done at {:?}", std::time::SystemTime::now());
+                }
+                Ok(rel)
+            })
+            .collect();
+        let mut written = Vec::new();
+        let mut diags = Vec::new();
+        for r in results {
+            match r {
+                Ok(rel) => written.push(rel),
+                Err(Failure::Io(e)) => return Err(Failure::Io(e)),
+                Err(Failure::Templates(d)) => diags.extend(d),
+            }
+        }
+        if diags.is_empty() {
+            Ok(written)
+        } else {
+            Err(Failure::Templates(diags))
         }
     }
-    if diags.is_empty() {
-        Ok(files)
-    } else {
-        Err(diags)
-    }
+}
+
+fn no_templates(root: FileId, target: &crate::load::Sp<crate::load::syntax::Target>) -> Diagnostic {
+    let engine = target.engine.as_str();
+    Diagnostic::new(
+        Code::E401,
+        format!(
+            "target `{}` uses engine `{engine}`, which has no templates",
+            target.name.as_str()
+        ),
+    )
+    .with_primary(span_of(root, target.engine.loc.or(target.loc)), "")
+    .with_help(format!(
+        "built-in engines are {}; another engine needs templates in the Mesh's `templates` folder, e.g. `{engine}/ddl.sql`",
+        Engine::ALL.map(Engine::as_str).join(", ")
+    ))
+}
+
+/// The environment and context of one target.
+fn target_env(
+    templates: &Templates,
+    shared: &Shared,
+    target: &crate::load::Sp<crate::load::syntax::Target>,
+) -> (minijinja::Environment<'static>, Value) {
+    let engine_name = target.engine.as_str();
+    let engine = Engine::parse(engine_name);
+    let mut options: BTreeMap<String, Value> = target
+        .options
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from_serialize(v)))
+        .collect();
+    options.insert("name".into(), Value::from(target.name.as_str()));
+    options.insert("engine".into(), Value::from(engine_name));
+    let ctx = minijinja::context! {
+        meshc_version => env!("CARGO_PKG_VERSION"),
+        mesh => shared.mesh.clone(),
+        target => Value::from(options),
+        schemas => shared.schemas.clone(),
+        ddl => Value::from_object(RelList { rels: shared.ddl.clone(), engine }),
+        masking => Value::from_object(RelList { rels: shared.masking.clone(), engine }),
+        roles => shared.roles.clone(),
+        grants => shared.grants.clone(),
+    };
+    (environment(templates, engine, &target.options), ctx)
 }
 
 // ------------------------------------------------------------------ quoting
@@ -723,23 +1033,42 @@ impl Dialect {
 
     /// A quoted identifier.
     pub fn ident(self, s: &str) -> String {
-        let s = clean(s);
-        match self {
-            Dialect::Ansi => format!("\"{}\"", s.replace('"', "\"\"")),
-            Dialect::Backtick => format!("`{}`", s.replace('`', "``")),
-        }
+        let (q, escaped) = match self {
+            Dialect::Ansi => ('"', "\"\""),
+            Dialect::Backtick => ('`', "``"),
+        };
+        quote(s, q, |c| (c == q).then_some(escaped))
     }
 
     /// A string literal.
     pub fn literal(self, s: &str) -> String {
-        let s = clean(s);
         match self {
-            Dialect::Ansi => format!("'{}'", s.replace('\'', "''")),
-            Dialect::Backtick => {
-                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-            }
+            Dialect::Ansi => quote(s, '\'', |c| (c == '\'').then_some("''")),
+            Dialect::Backtick => quote(s, '\'', |c| match c {
+                '\'' => Some("\\'"),
+                '\\' => Some("\\\\"),
+                _ => None,
+            }),
         }
     }
+}
+
+/// `s` between `q`s, each character `escape` names replaced, and NUL
+/// (which no engine stores) replaced by U+FFFD.
+fn quote(s: &str, q: char, escape: impl Fn(char) -> Option<&'static str>) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(q);
+    for c in s.chars() {
+        if c == '\0' {
+            out.push('\u{FFFD}');
+        } else if let Some(e) = escape(c) {
+            out.push_str(e);
+        } else {
+            out.push(c);
+        }
+    }
+    out.push(q);
+    out
 }
 
 /// Text with NUL (which no engine stores) replaced.

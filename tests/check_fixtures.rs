@@ -1,6 +1,8 @@
 //! Data-driven rule tests: every folder `tests/fixtures/check/<CODE>/<case>/`
 //! is a small mesh. A case named `bad*` must report `<CODE>`, and its full
 //! text rendering is snapshotted; a case named `ok*` must report nothing.
+//! A mesh without errors is also built, so build (E) findings show too
+//! and every clean fixture is proven to build.
 
 use std::path::Path;
 
@@ -10,7 +12,20 @@ fn run(dir: &Path) -> (Vec<meshc::diagnostics::Diagnostic>, String) {
     // Fixtures are judged on a fixed day, so sunset and expiry dates in
     // them keep their meaning.
     let as_of = meshc::date::Date::parse("2026-11-25").expect("date");
-    let checked = meshc::check(dir, &[], as_of).expect("fixture folder is readable");
+    let mut checked = meshc::check(dir, &[], as_of).expect("fixture folder is readable");
+    // A mesh without errors must also build: template (E) findings come
+    // from the build. It is written to a temporary folder.
+    if !checked.has_errors() {
+        let out = tempfile::tempdir().expect("tempdir");
+        match meshc::emit::build(&mut checked, &out.path().join("build")) {
+            Ok(_) => {}
+            Err(meshc::emit::BuildError::Diagnostics(d)) => {
+                checked.diagnostics.extend(d);
+                meshc::diagnostics::normalize(&mut checked.diagnostics);
+            }
+            Err(meshc::emit::BuildError::Io(e)) => panic!("{}: {e}", dir.display()),
+        }
+    }
     let text = render(&checked.diagnostics, &checked.db, Format::Text, false);
     (checked.diagnostics, text)
 }

@@ -87,6 +87,13 @@ fn build_is_byte_identical_across_runs() {
         "lineage/graph.json",
         "lineage/graph.dot",
         "lineage/graph.mmd",
+        "grants/grants.json",
+        "targets/warehouse/ddl.sql",
+        "targets/warehouse/masking.sql",
+        "targets/warehouse/grants.sql",
+        "targets/lakehouse/ddl.sql",
+        "targets/lakehouse/masking.sql",
+        "targets/lakehouse/grants.sql",
     ] {
         assert!(ta.iter().any(|(p, _)| p == f), "missing {f}");
     }
@@ -582,4 +589,124 @@ fn graphviz_parses_the_dot_output() {
             String::from_utf8_lossy(&res.stderr)
         );
     }
+}
+
+/// A mesh copy whose Mesh document gets `extra` appended to its `spec`.
+fn example_with(extra: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), tmp.path());
+    let mesh = tmp.path().join("mesh.yaml");
+    let text = std::fs::read_to_string(&mesh).expect("read mesh.yaml");
+    std::fs::write(&mesh, format!("{text}{extra}")).expect("write mesh.yaml");
+    tmp
+}
+
+fn write_file(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+#[test]
+fn mesh_templates_override_a_builtin_by_path() {
+    // mesh.example already names `templates/` as its templates folder.
+    let tmp = example_with("");
+    write_file(
+        &tmp.path().join("templates/postgres/grants.sql"),
+        "-- our grants for {{ target.name }}: {{ grants | length }} grants\n",
+    );
+    let out = tmp.path().join("out");
+    meshc()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let grants = std::fs::read_to_string(out.join("targets/warehouse/grants.sql")).expect("read");
+    assert!(
+        grants.starts_with("-- our grants for warehouse: "),
+        "{grants}"
+    );
+    // The other files of the engine, and other engines, stay built in.
+    let ddl = std::fs::read_to_string(out.join("targets/warehouse/ddl.sql")).expect("read");
+    assert!(ddl.contains("CREATE TABLE IF NOT EXISTS \"sales\".\"orders__orders\""));
+    let trino = std::fs::read_to_string(out.join("targets/lakehouse/grants.sql")).expect("read");
+    assert!(!trino.starts_with("-- our grants"));
+}
+
+#[test]
+fn an_engine_added_with_templates_only() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), tmp.path());
+    let mesh = tmp.path().join("mesh.yaml");
+    let text = std::fs::read_to_string(&mesh).expect("read");
+    let text = text.replace(
+        "  targets:\n",
+        "  targets:\n    - name: local\n      engine: duckdb\n      file: acme.duckdb\n",
+    );
+    std::fs::write(&mesh, text).expect("write");
+    write_file(
+        &tmp.path().join("templates/duckdb/_types.sql"),
+        "{% set types = {\"bigint\": \"BIGINT\", \"string\": \"VARCHAR\", \"json\": \"JSON\"} %}\n",
+    );
+    write_file(
+        &tmp.path().join("templates/duckdb/ddl.sql"),
+        "-- ATTACH {{ target.file | literal }};\n{% from \"duckdb/_types.sql\" import types %}\n{% for r in ddl if r.kind == \"table\" %}\nCREATE TABLE {{ r.schema | ident }}.{{ r.name | ident }} ({% for c in r.columns %}{{ c.name | ident }} {{ types[c.logical] if c.logical in types else c.logical | upper }}{% if not loop.last %}, {% endif %}{% endfor %});\n{% endfor %}\n",
+    );
+    let out = tmp.path().join("out");
+    meshc()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let ddl = std::fs::read_to_string(out.join("targets/local/ddl.sql")).expect("read");
+    assert!(ddl.starts_with("-- ATTACH 'acme.duckdb';"), "{ddl}");
+    assert!(
+        ddl.contains("CREATE TABLE \"sales\".\"orders__orders\" (\"order_id\" BIGINT, "),
+        "{ddl}"
+    );
+    // Partials (files starting with `_`) are not emitted; the built-in
+    // engines are still built.
+    assert!(!out.join("targets/local/_types.sql").exists());
+    assert!(out.join("targets/warehouse/ddl.sql").is_file());
+}
+
+#[test]
+fn template_error_names_file_and_line_and_keeps_previous_build() {
+    let tmp = example_with("");
+    let out = tmp.path().join("out");
+    meshc()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let before = snapshot_tree(&out);
+    // Fails while rendering (not while parsing): files of other targets
+    // are already being written when it does.
+    write_file(
+        &tmp.path().join("templates/trino/masking.sql"),
+        "-- masked views\n{% for r in masking %}\n{{ r.no_such_field }}\n{% endfor %}\n",
+    );
+    meshc()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("E401"))
+        .stderr(predicate::str::contains("templates/trino/masking.sql:3"))
+        .stderr(predicate::str::contains("nothing written"));
+    assert_eq!(before, snapshot_tree(&out), "the previous build changed");
+    let entries: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("read")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("meshc-tmp") || n.contains("meshc-old"))
+        .collect();
+    assert!(entries.is_empty(), "staging left behind: {entries:?}");
 }

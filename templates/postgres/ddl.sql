@@ -4,6 +4,7 @@
 {% import "postgres/_names.sql" as n %}
 
 BEGIN;
+SET LOCAL standard_conforming_strings = on;
 
 {% for s in schemas %}
 CREATE SCHEMA IF NOT EXISTS {{ s.name | ident }};
@@ -24,7 +25,13 @@ CREATE TABLE IF NOT EXISTS {{ n.rel(r.schema, r.name) }} (
     PRIMARY KEY ({{ n.columns(r.primary_key) }})
 {% endif %}
 );
-{{ n.comments(r, "TABLE") }}
+{% set q = r.schema | ident ~ "." ~ r.name | ident %}
+{% if r.description %}
+COMMENT ON TABLE {{ q }} IS {{ r.description | literal }};
+{% endif %}
+{% for c in r.columns if c.description %}
+COMMENT ON COLUMN {{ q }}.{{ c.name | ident }} IS {{ c.description | literal }};
+{% endfor %}
 {%- else %}
 {{ n.view(r) }}
 {{- n.comments(r, "VIEW") }}

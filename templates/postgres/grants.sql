@@ -7,10 +7,11 @@
 {% import "postgres/_names.sql" as n %}
 
 BEGIN;
+SET LOCAL standard_conforming_strings = on;
 
 -- Roles: one per product (its pipeline's identity) and one per team.
 {% for r in roles %}
-DO {{ ("BEGIN CREATE ROLE " ~ (r.name | ident) ~ " NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END") | dollar_quote }};
+DO {{ ("BEGIN CREATE ROLE " ~ (r.name | ident) ~ " NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END") | dollar_quote }};
 {% endfor %}
 
 -- Revoke every privilege on the mesh's schemas and relations that their

@@ -8,6 +8,7 @@
 {% import "postgres/_names.sql" as n %}
 
 BEGIN;
+SET LOCAL standard_conforming_strings = on;
 {% for r in masking %}
 
 -- {{ r.product }} port {{ r.port | comment }}{% if r.kind == "masked_view" %} (masked){% endif %}
