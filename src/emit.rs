@@ -185,12 +185,6 @@ fn write_model(
             })
         },
     );
-    if std::env::var_os("MESHC_PROFILE").is_some() {
-        eprintln!(
-            "manifest built, grants written at {:?}",
-            std::time::SystemTime::now()
-        );
-    }
     let mut out = vec![grants?];
     out.push(put("manifest.json", &|w| json_to(w, &m))?);
     drop(m);
@@ -201,9 +195,6 @@ fn write_model(
     out.push(put("lineage/graph.mmd", &|w| {
         w.write_all(graph::to_mermaid(&gj).as_bytes())
     })?);
-    if std::env::var_os("MESHC_PROFILE").is_some() {
-        eprintln!("model written at {:?}", std::time::SystemTime::now());
-    }
     Ok(out)
 }
 

@@ -941,9 +941,6 @@ impl Renderer {
                         _ => Failure::Templates(vec![self.templates.error(db, target, &e)]),
                     })?;
                 std::io::Write::flush(&mut w).map_err(Failure::Io)?;
-                if std::env::var_os("MESHC_PROFILE").is_some() {
-                    eprintln!("{rel} done at {:?}", std::time::SystemTime::now());
-                }
                 Ok(rel)
             })
             .collect();

@@ -3,6 +3,7 @@
 -- Apply ddl.sql, then masking.sql, then grants.sql; each can be re-run.
 {% import "postgres/_names.sql" as n %}
 
+SET client_encoding = 'UTF8';
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 

@@ -6,6 +6,7 @@
 -- declaration loses its access. Apply after ddl.sql and masking.sql.
 {% import "postgres/_names.sql" as n %}
 
+SET client_encoding = 'UTF8';
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 

@@ -7,6 +7,7 @@
 -- Views that read a masked view come after it. Apply after ddl.sql.
 {% import "postgres/_names.sql" as n %}
 
+SET client_encoding = 'UTF8';
 BEGIN;
 SET LOCAL standard_conforming_strings = on;
 {% for r in masking %}
