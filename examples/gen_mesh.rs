@@ -508,6 +508,11 @@ spec:
     - name: lakehouse
       engine: trino
       catalog: iceberg
+    - name: spark_lake
+      engine: spark
+    - name: cloud
+      engine: snowflake
+      database: analytics
   classifications: [public, internal, confidential, pii, restricted]
   governance:
     rules:

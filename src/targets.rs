@@ -605,7 +605,7 @@ impl Shared {
             roles: Value::from_serialize(&plan.access.roles),
             grants: Value::from_object(GrantList {
                 access: plan.access.clone(),
-                files: Arc::new(files),
+                values: grant_values(&plan.access, &files, &port_facts(mesh, plan)),
             }),
         }
     }
@@ -615,8 +615,28 @@ impl Shared {
 #[derive(Debug)]
 struct GrantList {
     access: Arc<Access>,
-    /// Path of every file, by id.
-    files: Arc<Vec<Value>>,
+    /// Per grant, its nested values.
+    values: Vec<GrantValues>,
+}
+
+/// The parts of a grant every engine reads, made once.
+#[derive(Debug)]
+struct GrantValues {
+    object: Value,
+    whole: Value,
+    columns: Value,
+    cause: Value,
+}
+
+/// What templates need to know about a port's relations beyond grants.json.
+#[derive(Debug)]
+struct PortFacts {
+    /// `table` or `view`.
+    kind: &'static str,
+    /// The masked relation, when the port has one.
+    masked: Option<String>,
+    /// Its masked columns.
+    masked_columns: BTreeSet<String>,
 }
 
 impl Object for GrantList {
@@ -646,6 +666,7 @@ struct GrantObj {
 }
 
 const GRANT_FIELDS: &[&str] = &[
+    "whole",
     "principal",
     "principalKind",
     "principalOf",
@@ -660,6 +681,7 @@ impl Object for GrantObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let access = &self.list.access;
         let g = &access.grants[self.index];
+        let v = &self.list.values[self.index];
         let role = access.role(g);
         Some(match key.as_str()? {
             "principal" => Value::from(role.name.as_str()),
@@ -669,7 +691,39 @@ impl Object for GrantObj {
             }),
             "principalOf" => Value::from(role.of.as_str()),
             "privilege" => Value::from(g.privilege.as_str()),
-            "object" => Value::from_iter([
+            "object" => v.object.clone(),
+            "whole" => v.whole.clone(),
+            "columns" => v.columns.clone(),
+            "expires" => opt(g.expires.as_deref()),
+            "cause" => v.cause.clone(),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(GRANT_FIELDS)
+    }
+}
+
+/// Builds the nested values of every grant (in parallel).
+fn grant_values(
+    access: &Access,
+    files: &[Value],
+    ports: &BTreeMap<String, PortFacts>,
+) -> Vec<GrantValues> {
+    use rayon::prelude::*;
+    access
+        .grants
+        .par_iter()
+        .map(|g| {
+            let facts = g.object.port.as_ref().and_then(|p| ports.get(p));
+            let kind_of = |kind: ObjectKind| match (kind, facts) {
+                (ObjectKind::Schema, _) => "schema",
+                (ObjectKind::MaskedRelation, _) => "masked_view",
+                (_, Some(f)) => f.kind,
+                (_, None) => "table",
+            };
+            let object = Value::from_iter([
                 (
                     "kind",
                     Value::from(match g.object.kind {
@@ -681,35 +735,91 @@ impl Object for GrantObj {
                 ("schema", Value::from(g.object.schema.as_str())),
                 ("name", opt(g.object.name.as_deref())),
                 ("port", opt(g.object.port.as_deref())),
-            ]),
-            "columns" => match &g.columns {
+                // `table`, `view`, `masked_view` or `schema` (not in
+                // grants.json).
+                ("relation_kind", Value::from(kind_of(g.object.kind))),
+            ]);
+            // For engines that cannot grant SELECT on some columns only: the
+            // relation to grant whole instead. That is the masked relation
+            // when the port has one and none of the columns read is masked
+            // (so nothing masked is exposed raw), else the object itself.
+            let masked = match (g.object.kind, &g.columns, facts) {
+                (ObjectKind::Relation, Some(cols), Some(f)) => f
+                    .masked
+                    .as_deref()
+                    .filter(|_| cols.iter().all(|c| !f.masked_columns.contains(c))),
+                _ => None,
+            };
+            let whole = Value::from_iter([
+                ("schema", Value::from(g.object.schema.as_str())),
+                ("name", opt(masked.or(g.object.name.as_deref()))),
+                (
+                    "relation_kind",
+                    Value::from(if masked.is_some() {
+                        "masked_view"
+                    } else {
+                        kind_of(g.object.kind)
+                    }),
+                ),
+                ("masked", Value::from(masked.is_some())),
+            ]);
+            let columns = match &g.columns {
                 Some(c) => Value::from(
                     c.iter()
                         .map(|c| Value::from(c.as_str()))
                         .collect::<Vec<_>>(),
                 ),
                 None => Value::from(()),
-            },
-            "expires" => opt(g.expires.as_deref()),
-            "cause" => Value::from_iter([
+            };
+            let cause = Value::from_iter([
                 (
                     "file",
-                    self.list
-                        .files
+                    files
                         .get(g.cause.file.0 as usize)
                         .cloned()
                         .unwrap_or_default(),
                 ),
                 ("line", Value::from(g.cause.loc.line)),
                 ("declaration", Value::from(g.cause.declaration.as_str())),
-            ]),
-            _ => return None,
+            ]);
+            GrantValues {
+                object,
+                whole,
+                columns,
+                cause,
+            }
         })
-    }
+        .collect()
+}
 
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Str(GRANT_FIELDS)
+fn port_facts(mesh: &Mesh, plan: &Plan) -> BTreeMap<String, PortFacts> {
+    let mut out = BTreeMap::new();
+    for r in plan.ddl.iter().chain(&plan.masking) {
+        if r.kind == RelKind::MaskedView {
+            continue;
+        }
+        let p = mesh.product(r.product);
+        let port = &p.spec.outputs[r.port];
+        let masked_columns: BTreeSet<String> = port_columns(port)
+            .iter()
+            .filter(|c| c.masking.as_ref().is_some_and(|m| m.value != Masking::None))
+            .map(|c| c.name.value.clone())
+            .collect();
+        out.insert(
+            format!("{}.{}", p.fqn, port.name.as_str()),
+            PortFacts {
+                kind: if r.kind == RelKind::View {
+                    "view"
+                } else {
+                    "table"
+                },
+                masked: (!masked_columns.is_empty())
+                    .then(|| plan.names.masked[r.product.idx()][r.port].clone()),
+                masked_columns,
+            },
+        );
     }
+    out
 }
 
 /// A list of relations, for one engine.
@@ -1010,19 +1120,26 @@ fn target_env(
 /// How an engine quotes identifiers and string literals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
-    /// `"ident"`, `'it''s'` (PostgreSQL, Trino, Snowflake, the default).
+    /// `"ident"`, `'it''s'` (PostgreSQL, Trino, and the default for
+    /// engines added by templates).
     Ansi,
     /// `` `ident` ``, `'it\'s'` with backslash escapes (Spark SQL).
     Backtick,
+    /// `"IDENT"` upper-cased — Snowflake folds unquoted names to upper case,
+    /// so the quoted name is the one a query's unquoted `orders` means —
+    /// and `'it''s'` with backslashes escaped (Snowflake reads them).
+    Snowflake,
 }
 
 impl Dialect {
     fn of(engine: Option<Engine>, options: &BTreeMap<String, serde_json::Value>) -> Dialect {
         match engine {
             Some(Engine::Spark) => Dialect::Backtick,
+            Some(Engine::Snowflake) => Dialect::Snowflake,
             Some(_) => Dialect::Ansi,
             None => match options.get("quoting").and_then(|v| v.as_str()) {
                 Some("backtick") => Dialect::Backtick,
+                Some("snowflake") => Dialect::Snowflake,
                 _ => Dialect::Ansi,
             },
         }
@@ -1030,11 +1147,11 @@ impl Dialect {
 
     /// A quoted identifier.
     pub fn ident(self, s: &str) -> String {
-        let (q, escaped) = match self {
-            Dialect::Ansi => ('"', "\"\""),
-            Dialect::Backtick => ('`', "``"),
-        };
-        quote(s, q, |c| (c == q).then_some(escaped))
+        match self {
+            Dialect::Ansi => quote(s, '"', |c| (c == '"').then_some("\"\"")),
+            Dialect::Backtick => quote(s, '`', |c| (c == '`').then_some("``")),
+            Dialect::Snowflake => quote(&s.to_uppercase(), '"', |c| (c == '"').then_some("\"\"")),
+        }
     }
 
     /// A string literal.
@@ -1043,6 +1160,11 @@ impl Dialect {
             Dialect::Ansi => quote(s, '\'', |c| (c == '\'').then_some("''")),
             Dialect::Backtick => quote(s, '\'', |c| match c {
                 '\'' => Some("\\'"),
+                '\\' => Some("\\\\"),
+                _ => None,
+            }),
+            Dialect::Snowflake => quote(s, '\'', |c| match c {
+                '\'' => Some("''"),
                 '\\' => Some("\\\\"),
                 _ => None,
             }),
@@ -1099,7 +1221,38 @@ fn environment(
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     let files = templates.files.clone();
     env.set_loader(move |name| Ok(files.get(name).map(|s| s.to_string())));
-    env.add_filter("ident", move |s: &str| dialect.ident(s));
+    // `name | ident` quotes one name; `(schema, name) | ident` quotes each
+    // part of a qualified name (parts that are none or empty are left out)
+    // and joins them with dots.
+    env.add_filter(
+        "ident",
+        move |v: &Value| -> Result<String, minijinja::Error> {
+            if let Some(s) = v.as_str() {
+                return Ok(dialect.ident(s));
+            }
+            if v.is_undefined() || v.is_none() {
+                return Err(minijinja::Error::new(
+                    minijinja::ErrorKind::UndefinedError,
+                    "`ident` got no value (a misspelt or missing field?); it takes a name or a list of name parts",
+                ));
+            }
+            let mut out = String::new();
+            for part in v.try_iter()? {
+                if part.is_none() || part.is_undefined() {
+                    continue;
+                }
+                let text = part.to_string();
+                if text.is_empty() {
+                    continue;
+                }
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&dialect.ident(&text));
+            }
+            Ok(out)
+        },
+    );
     env.add_filter("literal", move |s: Option<&str>| match s {
         Some(s) => dialect.literal(s),
         None => "NULL".to_string(),

@@ -17,7 +17,7 @@ COMMENT ON SCHEMA {{ s.name | ident }} IS {{ s.description | literal }};
 
 -- {{ r.product }} port {{ r.port | comment }}
 {% if r.kind == "table" %}
-CREATE TABLE IF NOT EXISTS {{ n.rel(r.schema, r.name) }} (
+CREATE TABLE IF NOT EXISTS {{ (r.schema, r.name) | ident }} (
 {% for c in r.columns %}
     {{ c.name | ident }} {{ c.type }}{% if not c.nullable %} NOT NULL{% endif %}{% if not loop.last or r.primary_key %},{% endif %}
 

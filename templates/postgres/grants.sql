@@ -50,13 +50,13 @@ DO {{ reset | dollar_quote }};
 -- {{ g.cause.file | comment }}:{{ g.cause.line }} {{ g.cause.declaration | comment }}{% if g.expires %} (until {{ g.expires | comment }}){% endif %}
 
 {% if g.privilege == "OWNER" %}
-ALTER TABLE {{ n.rel(g.object.schema, g.object.name) }} OWNER TO {{ g.principal | ident }};
+ALTER TABLE {{ (g.object.schema, g.object.name) | ident }} OWNER TO {{ g.principal | ident }};
 {% elif g.privilege == "USAGE" %}
 GRANT USAGE ON SCHEMA {{ g.object.schema | ident }} TO {{ g.principal | ident }};
 {% elif g.columns is none %}
-GRANT SELECT ON TABLE {{ n.rel(g.object.schema, g.object.name) }} TO {{ g.principal | ident }};
+GRANT SELECT ON TABLE {{ (g.object.schema, g.object.name) | ident }} TO {{ g.principal | ident }};
 {% else %}
-GRANT SELECT ({{ n.columns(g.columns) }}) ON TABLE {{ n.rel(g.object.schema, g.object.name) }} TO {{ g.principal | ident }};
+GRANT SELECT ({{ n.columns(g.columns) }}) ON TABLE {{ (g.object.schema, g.object.name) | ident }} TO {{ g.principal | ident }};
 {% endif %}
 {% endfor %}
 

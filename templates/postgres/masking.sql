@@ -15,13 +15,13 @@ SET LOCAL standard_conforming_strings = on;
 -- {{ r.product }} port {{ r.port | comment }}{% if r.kind == "masked_view" %} (masked){% endif %}
 
 {% if r.kind == "masked_view" %}
-CREATE OR REPLACE VIEW {{ n.rel(r.schema, r.name) }} AS
+CREATE OR REPLACE VIEW {{ (r.schema, r.name) | ident }} AS
 SELECT
 {% for c in r.columns %}
     {% if c.masking == "hash" %}encode(sha256(convert_to(CAST({{ c.name | ident }} AS text), 'UTF8')), 'hex'){% elif c.masking == "redact" %}CAST('[redacted]' AS text){% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %} AS {{ c.name | ident }}{% if not loop.last %},{% endif %}
 
 {% endfor %}
-FROM {{ n.rel(r.base.schema, r.base.name) }};
+FROM {{ (r.base.schema, r.base.name) | ident }};
 {{ n.comments(r, "VIEW") }}
 {%- else %}
 {{ n.view(r) }}

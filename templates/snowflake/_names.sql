@@ -1,1 +1,33 @@
--- TODO snowflake
+{#- Names and pieces shared by the Snowflake templates. Identifiers are
+    double-quoted, so they keep their case (a lower-case name must be quoted
+    wherever it is used); a relation is schema.relation, or
+    database.schema.relation when the target sets `database`. -#}
+{% macro prefix(target) %}{% if target.database is defined and target.database is not none %}{{ (target.database | string) | ident }}.{% endif %}{% endmacro %}
+{% macro rel(pre, schema, name) %}{{ pre }}{{ schema | ident }}.{{ name | ident }}{% endmacro %}
+{% macro columns(cols) %}{% for c in cols %}{{ c | ident }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
+{% macro list(cols) %}{% for c in cols %}{{ c | comment }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
+{#- A column's value masked for readers not approved for raw values:
+    hash = lower-case hex SHA-256 of the value as text. -#}
+{% macro masked(c) %}{% if c.masking == "hash" %}SHA2(CAST({{ c.name | ident }} AS VARCHAR), 256){% elif c.masking == "redact" %}'[redacted]'{% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %}{% endmacro %}
+{#- Column comments of a view (CREATE VIEW names columns by position, so
+    they are set by name afterwards). -#}
+{% macro column_comments(pre, r) %}
+{% for c in r.columns if c.description %}
+ALTER VIEW {{ pre }}{{ (r.schema, r.name) | ident }} ALTER COLUMN {{ c.name | ident }} COMMENT {{ c.description | literal }};
+{% endfor %}
+{% endmacro %}
+{#- The head of a view. COPY GRANTS keeps the grants of the view it
+    replaces, so re-running this file does not take access away. -#}
+{% macro view_head(pre, r, secure) %}
+CREATE OR REPLACE {% if secure %}SECURE {% endif %}VIEW {{ pre }}{{ (r.schema, r.name) | ident }}
+COPY GRANTS
+{% if r.description %}
+COMMENT = {{ r.description | literal }}
+{% endif %}
+AS
+{%- endmacro %}
+{% macro view(pre, r) %}
+{{ view_head(pre, r, false) }}
+{% for p in r.query %}{% if p.ref is defined %}{{ pre }}{{ (p.ref.schema, p.ref.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %};
+{{ column_comments(pre, r) }}
+{%- endmacro %}

@@ -1,1 +1,40 @@
--- TODO spark
+{#- Names and pieces shared by the Spark SQL templates. Identifiers are
+    quoted with backticks; a relation is schema.relation, or
+    catalog.schema.relation when the target sets `catalog`. -#}
+{% macro prefix(target) %}{% if target.catalog is defined and target.catalog is not none %}{{ (target.catalog | string) | ident }}.{% endif %}{% endmacro %}
+{% macro rel(pre, schema, name) %}{{ pre }}{{ schema | ident }}.{{ name | ident }}{% endmacro %}
+{% macro list(cols) %}{% for c in cols %}{{ c | comment }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
+{#- A column's value masked for readers not approved for raw values:
+    hash = lower-case hex SHA-256 of the value as text (binary is hashed as
+    is). -#}
+{% macro masked(c) %}{% if c.masking == "hash" %}{% if c.type == "binary" %}sha2({{ c.name | ident }}, 256){% else %}sha2(CAST({{ c.name | ident }} AS STRING), 256){% endif %}{% elif c.masking == "redact" %}'[redacted]'{% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %}{% endmacro %}
+{#- A view's column list, which carries the column comments. -#}
+{% macro view_columns(r) %}
+(
+{% for c in r.columns %}
+    {{ c.name | ident }}{% if c.description %} COMMENT {{ c.description | literal }}{% endif %}{% if not loop.last %},{% endif %}
+
+{% endfor %}
+)
+{%- endmacro %}
+{#- A view of a query from the mesh. Spark names a view's columns by
+    position, so the query is read by column name in a subquery: a
+    declared column the query does not return is an error, never another
+    column under its name. -#}
+{% macro view(pre, r) %}
+CREATE OR REPLACE VIEW {{ pre }}{{ (r.schema, r.name) | ident }}
+{% if r.columns %}
+{{ view_columns(r) }}
+{% endif %}
+{% if r.description %}
+COMMENT {{ r.description | literal }}
+{% endif %}
+AS
+{% if r.columns %}
+SELECT {% for c in r.columns %}{{ c.name | ident }}{% if not loop.last %}, {% endif %}{% endfor %} FROM (
+{% endif %}
+{% for p in r.query %}{% if p.ref is defined %}{{ pre }}{{ (p.ref.schema, p.ref.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %}
+{% if r.columns %}
+
+) AS `meshc_query`{% endif %};
+{%- endmacro %}

@@ -1,1 +1,30 @@
--- TODO trino
+{#- Names and pieces shared by the Trino templates. Every relation is
+    named catalog.schema.relation; the catalog is the target's `catalog`
+    option (default `iceberg`). -#}
+{% macro catalog(target) %}{% if target.catalog is defined and target.catalog is not none %}{{ target.catalog | string }}{% else %}iceberg{% endif %}{% endmacro %}
+{% macro rel(cat, schema, name) %}{{ cat | ident }}.{{ schema | ident }}.{{ name | ident }}{% endmacro %}
+{% macro schema(cat, name) %}{{ cat | ident }}.{{ name | ident }}{% endmacro %}
+{% macro list(cols) %}{% for c in cols %}{{ c | comment }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
+{#- A column's value masked for readers not approved for raw values:
+    hash = lower-case hex SHA-256 of the value as text (varbinary is hashed
+    as is; arrays, rows and maps as their JSON text). -#}
+{% macro masked(c) %}{% if c.masking == "hash" %}{% if c.type == "varbinary" %}lower(to_hex(sha256({{ c.name | ident }}))){% elif c.type is startingwith("array(") or c.type is startingwith("row(") or c.type is startingwith("map(") %}lower(to_hex(sha256(to_utf8(json_format(CAST({{ c.name | ident }} AS json)))))){% else %}lower(to_hex(sha256(to_utf8(CAST({{ c.name | ident }} AS varchar))))){% endif %}{% elif c.masking == "redact" %}CAST('[redacted]' AS varchar){% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %}{% endmacro %}
+{% macro column_comments(cat, r) %}
+{% for c in r.columns if c.description %}
+COMMENT ON COLUMN {{ (cat, r.schema, r.name) | ident }}.{{ c.name | ident }} IS {{ c.description | literal }};
+{% endfor %}
+{% endmacro %}
+{% macro view_head(r) %}
+{% if r.description %}
+COMMENT {{ r.description | literal }}
+{% endif %}
+SECURITY DEFINER AS
+{%- endmacro %}
+{#- A view: SECURITY DEFINER (Trino's default, spelt out) so a reader needs
+    SELECT on the view only, never on what it reads. -#}
+{% macro view(cat, r) %}
+CREATE OR REPLACE VIEW {{ (cat, r.schema, r.name) | ident }}
+{{ view_head(r) }}
+{% for p in r.query %}{% if p.ref is defined %}{{ (cat, p.ref.schema, p.ref.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %};
+{{ column_comments(cat, r) }}
+{%- endmacro %}
