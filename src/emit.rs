@@ -66,23 +66,6 @@ fn json_to(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> 
     w.write_all(b"\n")
 }
 
-/// What a build needs besides the checked mesh: names, grants and the
-/// target renderer, all prepared before anything is written.
-pub struct Prepared {
-    pub plan: Plan,
-    pub renderer: Renderer,
-}
-
-/// Loads the templates (the mesh's own go into `checked.db`, so diagnostics
-/// can point into them), derives names and grants and prepares every
-/// target. Failures are E401 diagnostics.
-pub fn prepare(checked: &mut Checked) -> Result<Prepared, Vec<Diagnostic>> {
-    let templates = Templates::load(&checked.mesh, &mut checked.db)?;
-    let plan = Plan::new(&checked.mesh, checked.as_of)?;
-    let renderer = Renderer::new(&checked.mesh, &checked.db, templates, &plan)?;
-    Ok(Prepared { plan, renderer })
-}
-
 /// Why a build wrote nothing.
 #[derive(Debug)]
 pub enum BuildError {
@@ -91,12 +74,14 @@ pub enum BuildError {
     Io(std::io::Error),
 }
 
-/// Prepares and writes a checked mesh's build into `out` (atomically: on
-/// any error `out` is left as it was). Returns the paths written.
+/// Builds a checked mesh into `out` (atomically: on any error `out` is left
+/// as it was). The mesh's own templates are loaded into `checked.db` first,
+/// so diagnostics can point into them. Returns the paths written.
 pub fn build(checked: &mut Checked, out: &Path) -> Result<Vec<String>, BuildError> {
-    let prepared = prepare(checked).map_err(BuildError::Diagnostics)?;
+    let templates =
+        Templates::load(&checked.mesh, &mut checked.db).map_err(BuildError::Diagnostics)?;
     let checked = &*checked;
-    write(out, |stage| render(checked, &prepared, stage)).map_err(|e| {
+    write(out, |stage| render(checked, templates, stage)).map_err(|e| {
         if e.get_ref().is_some_and(|i| i.is::<TemplateFailure>()) {
             match e.into_inner().map(|i| i.downcast::<TemplateFailure>()) {
                 Some(Ok(f)) => BuildError::Diagnostics(f.0),
@@ -122,22 +107,51 @@ impl std::fmt::Display for TemplateFailure {
 
 impl std::error::Error for TemplateFailure {}
 
-/// Writes every artifact of a build into `stage`: the targets' files
-/// (rendered in parallel, straight to disk) beside the manifest, the grants
-/// and the lineage.
-pub fn render(checked: &Checked, prepared: &Prepared, stage: &mut Staging) -> std::io::Result<()> {
-    let (targets, rest) = rayon::join(
-        || prepared.renderer.write(&checked.db, stage),
-        || write_model(checked, prepared, stage),
+/// Creates `rel` in `stage`, hands it to `f`, returns `rel`.
+fn put(
+    stage: &Staging,
+    rel: &str,
+    f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<String> {
+    let mut w = stage.create(rel)?;
+    f(&mut w)?;
+    w.flush()?;
+    Ok(rel.to_string())
+}
+
+/// Writes every artifact of a build into `stage`, in two phases so that the
+/// large in-memory views of each do not coexist: the manifest and lineage
+/// beside deriving names, grants and the template context; then the
+/// targets' files (rendered in parallel, straight to disk) beside
+/// grants.json.
+pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> std::io::Result<()> {
+    let (prepared, model) = rayon::join(
+        || -> Result<(Plan, Renderer), Vec<Diagnostic>> {
+            let plan = Plan::new(&checked.mesh, checked.as_of)?;
+            let renderer = Renderer::new(&checked.mesh, &checked.db, templates, &plan)?;
+            Ok((plan, renderer))
+        },
+        || write_model(checked, stage),
+    );
+    let model = model?;
+    let (plan, renderer) = prepared.map_err(|d| std::io::Error::other(TemplateFailure(d)))?;
+    let access = &plan.access;
+    let (targets, grants) = rayon::join(
+        || renderer.write(&checked.db, stage),
+        || {
+            put(stage, "grants/grants.json", &|w| {
+                json_to(w, &access.file(&checked.db))
+            })
+        },
     );
     let written = match targets {
         Ok(w) => w,
         Err(Failure::Io(e)) => return Err(e),
         Err(Failure::Templates(d)) => return Err(std::io::Error::other(TemplateFailure(d))),
     };
-    let rest = rest?;
     stage.record(written);
-    stage.record(rest);
+    stage.record(model);
+    stage.record([grants?]);
     stage.bytes(
         MARKER,
         b"This folder is written by meshc build and replaced whole on every build.\n",
@@ -145,54 +159,33 @@ pub fn render(checked: &Checked, prepared: &Prepared, stage: &mut Staging) -> st
     Ok(())
 }
 
-/// manifest.json, grants/grants.json and lineage/: returns the paths.
-fn write_model(
-    checked: &Checked,
-    prepared: &Prepared,
-    stage: &Staging,
-) -> std::io::Result<Vec<String>> {
-    let put = |rel: &str, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
-        let mut w = stage.create(rel)?;
-        f(&mut w)?;
-        w.flush()?;
-        Ok::<String, std::io::Error>(rel.to_string())
-    };
-    let access = &prepared.plan.access;
-    let ((m, gj), grants) = rayon::join(
+/// manifest.json and lineage/: returns the paths.
+fn write_model(checked: &Checked, stage: &Staging) -> std::io::Result<Vec<String>> {
+    let (m, gj) = rayon::join(
         || {
-            rayon::join(
-                || {
-                    manifest::build(
-                        &checked.mesh,
-                        &checked.classes,
-                        &checked.db,
-                        &checked.diagnostics,
-                    )
-                },
-                || {
-                    let g = MeshGraph::build(&checked.mesh);
-                    let view = View {
-                        columns: true,
-                        ..View::default()
-                    };
-                    graph::to_json(&checked.mesh, &g, &view)
-                },
+            manifest::build(
+                &checked.mesh,
+                &checked.classes,
+                &checked.db,
+                &checked.diagnostics,
             )
         },
         || {
-            put("grants/grants.json", &|w| {
-                json_to(w, &access.file(&checked.db))
-            })
+            let g = MeshGraph::build(&checked.mesh);
+            let view = View {
+                columns: true,
+                ..View::default()
+            };
+            graph::to_json(&checked.mesh, &g, &view)
         },
     );
-    let mut out = vec![grants?];
-    out.push(put("manifest.json", &|w| json_to(w, &m))?);
+    let mut out = vec![put(stage, "manifest.json", &|w| json_to(w, &m))?];
     drop(m);
-    out.push(put("lineage/graph.json", &|w| json_to(w, &gj))?);
-    out.push(put("lineage/graph.dot", &|w| {
+    out.push(put(stage, "lineage/graph.json", &|w| json_to(w, &gj))?);
+    out.push(put(stage, "lineage/graph.dot", &|w| {
         w.write_all(graph::to_dot(&gj).as_bytes())
     })?);
-    out.push(put("lineage/graph.mmd", &|w| {
+    out.push(put(stage, "lineage/graph.mmd", &|w| {
         w.write_all(graph::to_mermaid(&gj).as_bytes())
     })?);
     Ok(out)

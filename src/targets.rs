@@ -605,7 +605,8 @@ impl Shared {
             roles: Value::from_serialize(&plan.access.roles),
             grants: Value::from_object(GrantList {
                 access: plan.access.clone(),
-                values: grant_values(&plan.access, &files, &port_facts(mesh, plan)),
+                ports: port_facts(mesh, plan),
+                files,
             }),
         }
     }
@@ -615,8 +616,10 @@ impl Shared {
 #[derive(Debug)]
 struct GrantList {
     access: Arc<Access>,
-    /// Per grant, its nested values.
-    values: Vec<GrantValues>,
+    /// Per port FQN: what a grant on its relations needs to know.
+    ports: BTreeMap<String, PortFacts>,
+    /// Path of every file, by id.
+    files: Vec<Value>,
 }
 
 /// The parts of a grant every engine reads, made once.
@@ -650,6 +653,7 @@ impl Object for GrantList {
             Value::from_object(GrantObj {
                 list: self.clone(),
                 index: i,
+                values: std::sync::OnceLock::new(),
             })
         })
     }
@@ -659,10 +663,14 @@ impl Object for GrantList {
     }
 }
 
+/// One grant. Its nested values are made on first read (a template reads
+/// `g.object` several times per grant) and not kept beyond the iteration,
+/// which keeps a 10,000-product build's memory down.
 #[derive(Debug)]
 struct GrantObj {
     list: Arc<GrantList>,
     index: usize,
+    values: std::sync::OnceLock<GrantValues>,
 }
 
 const GRANT_FIELDS: &[&str] = &[
@@ -681,7 +689,9 @@ impl Object for GrantObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let access = &self.list.access;
         let g = &access.grants[self.index];
-        let v = &self.list.values[self.index];
+        let v = self
+            .values
+            .get_or_init(|| grant_values(g, &self.list.files, &self.list.ports));
         let role = access.role(g);
         Some(match key.as_str()? {
             "principal" => Value::from(role.name.as_str()),
@@ -705,91 +715,86 @@ impl Object for GrantObj {
     }
 }
 
-/// Builds the nested values of every grant (in parallel).
+/// The nested values of one grant.
 fn grant_values(
-    access: &Access,
+    g: &access::Grant,
     files: &[Value],
     ports: &BTreeMap<String, PortFacts>,
-) -> Vec<GrantValues> {
-    use rayon::prelude::*;
-    access
-        .grants
-        .par_iter()
-        .map(|g| {
-            let facts = g.object.port.as_ref().and_then(|p| ports.get(p));
-            let kind_of = |kind: ObjectKind| match (kind, facts) {
-                (ObjectKind::Schema, _) => "schema",
-                (ObjectKind::MaskedRelation, _) => "masked_view",
-                (_, Some(f)) => f.kind,
-                (_, None) => "table",
-            };
-            let object = Value::from_iter([
-                (
-                    "kind",
-                    Value::from(match g.object.kind {
-                        ObjectKind::Schema => "schema",
-                        ObjectKind::Relation => "relation",
-                        ObjectKind::MaskedRelation => "maskedRelation",
-                    }),
-                ),
-                ("schema", Value::from(g.object.schema.as_str())),
-                ("name", opt(g.object.name.as_deref())),
-                ("port", opt(g.object.port.as_deref())),
-                // `table`, `view`, `masked_view` or `schema` (not in
-                // grants.json).
-                ("relation_kind", Value::from(kind_of(g.object.kind))),
-            ]);
-            // For engines that cannot grant SELECT on some columns only: the
-            // relation to grant whole instead. That is the masked relation
-            // when the port has one and none of the columns read is masked
-            // (so nothing masked is exposed raw), else the object itself.
-            let masked = match (g.object.kind, &g.columns, facts) {
-                (ObjectKind::Relation, Some(cols), Some(f)) => f
-                    .masked
-                    .as_deref()
-                    .filter(|_| cols.iter().all(|c| !f.masked_columns.contains(c))),
-                _ => None,
-            };
-            let whole = Value::from_iter([
-                ("schema", Value::from(g.object.schema.as_str())),
-                ("name", opt(masked.or(g.object.name.as_deref()))),
-                (
-                    "relation_kind",
-                    Value::from(if masked.is_some() {
-                        "masked_view"
-                    } else {
-                        kind_of(g.object.kind)
-                    }),
-                ),
-                ("masked", Value::from(masked.is_some())),
-            ]);
-            let columns = match &g.columns {
-                Some(c) => Value::from(
-                    c.iter()
-                        .map(|c| Value::from(c.as_str()))
-                        .collect::<Vec<_>>(),
-                ),
-                None => Value::from(()),
-            };
-            let cause = Value::from_iter([
-                (
-                    "file",
-                    files
-                        .get(g.cause.file.0 as usize)
-                        .cloned()
-                        .unwrap_or_default(),
-                ),
-                ("line", Value::from(g.cause.loc.line)),
-                ("declaration", Value::from(g.cause.declaration.as_str())),
-            ]);
-            GrantValues {
-                object,
-                whole,
-                columns,
-                cause,
-            }
-        })
-        .collect()
+) -> GrantValues {
+    {
+        let facts = g.object.port.as_ref().and_then(|p| ports.get(p));
+        let kind_of = |kind: ObjectKind| match (kind, facts) {
+            (ObjectKind::Schema, _) => "schema",
+            (ObjectKind::MaskedRelation, _) => "masked_view",
+            (_, Some(f)) => f.kind,
+            (_, None) => "table",
+        };
+        let object = Value::from_iter([
+            (
+                "kind",
+                Value::from(match g.object.kind {
+                    ObjectKind::Schema => "schema",
+                    ObjectKind::Relation => "relation",
+                    ObjectKind::MaskedRelation => "maskedRelation",
+                }),
+            ),
+            ("schema", Value::from(g.object.schema.as_str())),
+            ("name", opt(g.object.name.as_deref())),
+            ("port", opt(g.object.port.as_deref())),
+            // `table`, `view`, `masked_view` or `schema` (not in
+            // grants.json).
+            ("relation_kind", Value::from(kind_of(g.object.kind))),
+        ]);
+        // For engines that cannot grant SELECT on some columns only: the
+        // relation to grant whole instead. That is the masked relation
+        // when the port has one and none of the columns read is masked
+        // (so nothing masked is exposed raw), else the object itself.
+        let masked = match (g.object.kind, &g.columns, facts) {
+            (ObjectKind::Relation, Some(cols), Some(f)) => f
+                .masked
+                .as_deref()
+                .filter(|_| cols.iter().all(|c| !f.masked_columns.contains(c))),
+            _ => None,
+        };
+        let whole = Value::from_iter([
+            ("schema", Value::from(g.object.schema.as_str())),
+            ("name", opt(masked.or(g.object.name.as_deref()))),
+            (
+                "relation_kind",
+                Value::from(if masked.is_some() {
+                    "masked_view"
+                } else {
+                    kind_of(g.object.kind)
+                }),
+            ),
+            ("masked", Value::from(masked.is_some())),
+        ]);
+        let columns = match &g.columns {
+            Some(c) => Value::from(
+                c.iter()
+                    .map(|c| Value::from(c.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
+            None => Value::from(()),
+        };
+        let cause = Value::from_iter([
+            (
+                "file",
+                files
+                    .get(g.cause.file.0 as usize)
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            ("line", Value::from(g.cause.loc.line)),
+            ("declaration", Value::from(g.cause.declaration.as_str())),
+        ]);
+        GrantValues {
+            object,
+            whole,
+            columns,
+            cause,
+        }
+    }
 }
 
 fn port_facts(mesh: &Mesh, plan: &Plan) -> BTreeMap<String, PortFacts> {

@@ -872,6 +872,67 @@ fn snowflake(t: &LogicalType) -> Result<Phys, String> {
     })
 }
 
+/// The type map of one engine as a markdown table, for the book: every
+/// logical type with representative parameters, its physical type, or why
+/// the engine cannot hold it (C207). `tests/engine_docs.rs` keeps the
+/// engine pages equal to it.
+pub fn markdown_type_map(engine: Engine) -> String {
+    const ROWS: &[&str] = &[
+        "boolean",
+        "smallint",
+        "integer",
+        "bigint",
+        "decimal(12,2)",
+        "real",
+        "double",
+        "string",
+        "varchar(64)",
+        "varchar(20000000)",
+        "varchar(200000000)",
+        "date",
+        "time",
+        "timestamp",
+        "timestamptz",
+        "uuid",
+        "json",
+        "binary",
+        "array<string>",
+        "array<decimal(10,2)>",
+        "array<time>",
+        "array<array<bigint>>",
+        "array<struct<a: integer>>",
+        "array<map<string, integer>>",
+        "struct<a: integer, b: string>",
+        "struct<a: time>",
+        "struct<a: binary>",
+        "map<string, integer>",
+        "map<string, binary>",
+        "map<bigint, string>",
+    ];
+    let code = |s: &str| {
+        if s.contains('`') {
+            format!("`` {s} ``")
+        } else {
+            format!("`{s}`")
+        }
+    };
+    let mut out = format!(
+        "| logical type | {} type |\n|---|---|\n",
+        engine.title()
+    );
+    for row in ROWS {
+        let cell = match LogicalType::parse(row) {
+            Ok(t) => match physical_type(engine, &t) {
+                Ok(p) => code(&p),
+                Err(why) => format!("not supported (C207): {why}"),
+            },
+            Err(e) => format!("not a logical type: {e}"),
+        };
+        out.push_str(&format!("| {} | {cell} |\n", code(row)));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
