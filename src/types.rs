@@ -916,10 +916,7 @@ pub fn markdown_type_map(engine: Engine) -> String {
             format!("`{s}`")
         }
     };
-    let mut out = format!(
-        "| logical type | {} type |\n|---|---|\n",
-        engine.title()
-    );
+    let mut out = format!("| logical type | {} type |\n|---|---|\n", engine.title());
     for row in ROWS {
         let cell = match LogicalType::parse(row) {
             Ok(t) => match physical_type(engine, &t) {

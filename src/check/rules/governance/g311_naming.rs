@@ -20,7 +20,7 @@ use super::util::masked;
 pub struct Naming;
 
 pub static DOC: Doc = Doc {
-    what: "A name that the Mesh's `naming` templates produce is not a usable identifier, or two things get the same name. meshc renders each template for every domain (`schema`: `{{ domain }}`), output port (`relation`, and `maskedRelation` for ports with masked columns: `{{ domain }}`, `{{ product }}`, `{{ port }}`), product (`productRole`: `{{ domain }}`, `{{ product }}`) and team (`teamRole`: `{{ team }}`), and reports: a template that uses a variable it does not have, or whose fixed text makes names that are not identifiers `[a-z][a-z0-9_]*` (once, on the setting in the Mesh); a rendered name longer than 63 characters, PostgreSQL's limit (on the domain, port, product or team name); two ports whose relations get one name in one schema, and two products or teams whose roles get one name (on the second one, with the first as related). Only plain `{{ variable }}` substitution is evaluated: a template with filters, tags or expressions is not checked. Names that break the identifier rule themselves are M005, not this rule.",
+    what: "A name that the Mesh's `naming` templates produce is not a usable identifier, or two things get the same name. meshc renders each template for every domain (`schema`: `{{ domain }}`), output port (`relation`, and `maskedRelation` for ports with masked columns: `{{ domain }}`, `{{ product }}`, `{{ port }}`), product (`productRole`: `{{ domain }}`, `{{ product }}`) and team (`teamRole`: `{{ team }}`), and reports: a template that uses a variable it does not have, or whose fixed text makes names that are not identifiers `[a-z][a-z0-9_]*` (once, on the setting in the Mesh); a rendered name longer than 63 characters, PostgreSQL's limit (on the domain, port, product or team name); a schema or role name that starts with `pg_` when the Mesh has a `postgres` target (PostgreSQL reserves that prefix); two ports whose relations get one name in one schema, and two products or teams whose roles get one name (on the second one, with the first as related). Only plain `{{ variable }}` substitution is evaluated: a template with filters, tags or expressions is not checked. Names that break the identifier rule themselves are M005, not this rule.",
     why: "Templates turn short, valid names into physical schema, relation and role names. Run together, they can exceed what an engine holds — PostgreSQL silently cuts identifiers at 63 characters — or make two products share one relation or one role, so one overwrites the other's table or inherits its grants.",
     bad: "# mesh.yaml: productRole: \"dp_{{ domain }}_{{ product }}\"\n# domain `sales_eu`, product `orders`, and domain `sales`, product `eu_orders`:\n# both roles are dp_sales_eu_orders\nmetadata:\n  name: eu_orders\n  domain: sales\n",
     good: "# mesh.yaml: productRole: \"dp_{{ domain }}__{{ product }}\"\nmetadata:\n  name: eu_orders\n  domain: sales\n",
@@ -273,6 +273,32 @@ fn check_name(
             .with_primary(who.span(mesh), "")
             .with_help(format!(
                 "PostgreSQL cuts identifiers at {MAX_LEN} characters, so long names can collide: shorten the name, or change `naming.{}` in the Mesh",
+                t.key
+            )),
+            out,
+        );
+    }
+    let reserved = matches!(t.key, "schema" | "productRole" | "teamRole")
+        && name.starts_with("pg_")
+        && mesh.root.as_ref().is_some_and(|r| {
+            r.spec
+                .targets
+                .iter()
+                .any(|t| t.engine.as_str() == "postgres")
+        });
+    if reserved {
+        push(
+            Diagnostic::new(
+                Code::G311,
+                format!(
+                    "the {} of {} would be `{name}`, and PostgreSQL reserves names that start with `pg_` for schemas and roles",
+                    t.what,
+                    who.desc(mesh),
+                ),
+            )
+            .with_primary(who.span(mesh), "")
+            .with_help(format!(
+                "the mesh has a postgres target, where ddl.sql or grants.sql would fail: rename it, or change `naming.{}` in the Mesh",
                 t.key
             )),
             out,
