@@ -1374,3 +1374,59 @@ fn hostile_descriptions_are_inert_text() {
     // Access is right on the hostile mesh too.
     compare(&pg, "hostile", &exp);
 }
+
+/// A view that reads a masked column it is not approved for reads the
+/// masked view; it and a view over it are created in masking.sql, after
+/// the masked view, and run as their product's role.
+#[test]
+fn views_over_masked_relations_apply_in_order_and_see_masked_values() {
+    let pg = pg::shared();
+    let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mesh = root().join("tests/fixtures/emit/masked_views");
+    let built = build(&mesh, &tmp.path().join("out"));
+    let masking = std::fs::read_to_string(built.sql.join("masking.sql")).expect("masking.sql");
+    let at = |what: &str| {
+        masking
+            .find(what)
+            .unwrap_or_else(|| panic!("masking.sql lacks {what}:\n{masking}"))
+    };
+    let masked = at("CREATE OR REPLACE VIEW \"crm\".\"customers__customers__masked\"");
+    let by_email = at("CREATE OR REPLACE VIEW \"sales\".\"report__by_email\"");
+    let shared = at("CREATE OR REPLACE VIEW \"sales\".\"report__shared_emails\"");
+    assert!(
+        masked < by_email && by_email < shared,
+        "wrong order:\n{masking}"
+    );
+    assert!(
+        masking[by_email..shared].contains("FROM \"crm\".\"customers__customers__masked\"")
+            || masking[by_email..shared].contains("from \"crm\".\"customers__customers__masked\""),
+        "the view must read the masked relation:\n{masking}"
+    );
+    scenario(&pg, "masked_views", &built);
+    pg.query(
+        "masked_views",
+        "INSERT INTO crm.customers__customers VALUES (1, 'a@example.com'), (2, 'a@example.com'), (3, 'b@example.com');",
+    );
+    let hash = sha256_hex("a@example.com");
+    login(&pg, "masked_views", "team_crm_team");
+    login(&pg, "masked_views", "dp_sales_report");
+    let rows = assert_reads(
+        &pg,
+        "masked_views",
+        "team_crm_team",
+        "SELECT email || ':' || customers FROM sales.report__shared_emails",
+    );
+    assert_eq!(
+        rows.trim(),
+        format!("{hash}:2"),
+        "the views see hashed e-mails"
+    );
+    // The product's own role reads its views; its input is the masked view.
+    assert_refused(
+        &pg,
+        "masked_views",
+        "dp_sales_report",
+        "SELECT email FROM crm.customers__customers",
+    );
+}
