@@ -167,6 +167,32 @@ pub fn has_masked(port: &Port) -> bool {
     port_columns(port).iter().any(|c| is_masked(c))
 }
 
+/// Names of a port's masked columns.
+pub fn masked_columns(port: &Port) -> BTreeSet<&str> {
+    port_columns(port)
+        .iter()
+        .filter(|c| is_masked(c))
+        .map(|c| c.name.as_str())
+        .collect()
+}
+
+/// For engines that cannot grant SELECT on some columns only, the grant
+/// goes to a whole relation. That relation must be the masked one unless
+/// the grant is already whole-relation or covers every masked column of
+/// the port (each then approved `unmasked`, or the grant would be on the
+/// masked relation): otherwise the reader would see masked columns raw
+/// that it neither declared nor was approved for.
+pub fn whole_is_masked(g: &Grant, masked: &BTreeSet<&str>) -> bool {
+    match g.object.kind {
+        ObjectKind::MaskedRelation => true,
+        ObjectKind::Schema => false,
+        ObjectKind::Relation => match &g.columns {
+            None => false,
+            Some(cols) => masked.iter().any(|m| !cols.iter().any(|c| c == m)),
+        },
+    }
+}
+
 fn is_masked(c: &crate::load::syntax::Column) -> bool {
     c.masking.as_ref().is_some_and(|m| m.value != Masking::None)
 }

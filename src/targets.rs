@@ -240,6 +240,16 @@ struct RefTo {
     schema: String,
     name: String,
     masked: bool,
+    /// The relation to read on engines that cannot grant some columns
+    /// only (their grant goes to it: see `access::whole_is_masked`).
+    whole: RefName,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct RefName {
+    schema: String,
+    name: String,
+    masked: bool,
 }
 
 /// What every target shares: relations in dependency order and grants.
@@ -256,8 +266,23 @@ impl Plan {
     pub fn new(mesh: &Mesh, today: crate::date::Date) -> Result<Plan, Vec<Diagnostic>> {
         let names = Names::new(mesh).map_err(|d| vec![*d])?;
         let access = access::derive(mesh, &names, today);
-        // Which relation each product's inputs read: masked or not.
-        let mut reads: BTreeMap<(&str, &str), bool> = BTreeMap::new();
+        // Which relation each product's inputs read: masked or not, with
+        // column grants and on engines without them.
+        let masked_cols: BTreeMap<String, BTreeSet<&str>> = mesh
+            .products
+            .iter()
+            .flat_map(|p| {
+                p.spec.outputs.iter().map(move |port| {
+                    (
+                        format!("{}.{}", p.fqn, port.name.as_str()),
+                        access::masked_columns(port),
+                    )
+                })
+            })
+            .filter(|(_, m)| !m.is_empty())
+            .collect();
+        let none = BTreeSet::new();
+        let mut reads: BTreeMap<(&str, &str), (bool, bool)> = BTreeMap::new();
         for g in &access.grants {
             if g.privilege != Privilege::Select {
                 continue;
@@ -268,10 +293,11 @@ impl Plan {
             }
             if let Some(port) = &g.object.port {
                 let masked = g.object.kind == ObjectKind::MaskedRelation;
+                let whole = access::whole_is_masked(g, masked_cols.get(port).unwrap_or(&none));
                 let e = reads
                     .entry((role.of.as_str(), port.as_str()))
-                    .or_insert(masked);
-                *e = *e && masked;
+                    .or_insert((masked, whole));
+                *e = (e.0 && masked, e.1 && whole);
             }
         }
         let mut rels: Vec<Rel> = Vec::new();
@@ -302,20 +328,31 @@ impl Plan {
                         let (prod, port_name) = rest.split_once('.')?;
                         let qid = *mesh.product_by_fqn.get(&format!("{d}.{prod}"))?;
                         let (qx, _) = mesh.product(qid).port(port_name)?;
-                        let masked = qid != pid
-                            && reads
+                        let (masked, whole) = if qid == pid {
+                            (false, false)
+                        } else {
+                            reads
                                 .get(&(p.fqn.as_str(), target))
                                 .copied()
-                                .unwrap_or(false);
-                        let rel_name = if masked {
-                            &names.masked[qid.idx()][qx]
-                        } else {
-                            &names.relation[qid.idx()][qx]
+                                .unwrap_or((false, false))
                         };
+                        let name = |masked: bool| {
+                            if masked {
+                                names.masked[qid.idx()][qx].clone()
+                            } else {
+                                names.relation[qid.idx()][qx].clone()
+                            }
+                        };
+                        let schema = names.schema_of(d).to_string();
                         Some(RefTo {
-                            schema: names.schema_of(d).to_string(),
-                            name: rel_name.clone(),
+                            schema: schema.clone(),
+                            name: name(masked),
                             masked,
+                            whole: RefName {
+                                schema,
+                                name: name(whole),
+                                masked: whole,
+                            },
                         })
                     });
                 }
@@ -390,10 +427,15 @@ fn order(rels: Vec<Rel>) -> (Vec<Rel>, Vec<Rel>) {
                 d.insert(i);
             }
             for p in &r.query {
-                if let Piece::Ref { r#ref } = p
-                    && let Some(&i) = index.get(&(r#ref.schema.clone(), r#ref.name.clone()))
-                {
-                    d.insert(i);
+                if let Piece::Ref { r#ref } = p {
+                    for (schema, name) in [
+                        (&r#ref.schema, &r#ref.name),
+                        (&r#ref.whole.schema, &r#ref.whole.name),
+                    ] {
+                        if let Some(&i) = index.get(&(schema.clone(), name.clone())) {
+                            d.insert(i);
+                        }
+                    }
                 }
             }
             d.into_iter().collect()
@@ -746,14 +788,15 @@ fn grant_values(
             ("relation_kind", Value::from(kind_of(g.object.kind))),
         ]);
         // For engines that cannot grant SELECT on some columns only: the
-        // relation to grant whole instead. That is the masked relation
-        // when the port has one and none of the columns read is masked
-        // (so nothing masked is exposed raw), else the object itself.
-        let masked = match (g.object.kind, &g.columns, facts) {
-            (ObjectKind::Relation, Some(cols), Some(f)) => f
-                .masked
-                .as_deref()
-                .filter(|_| cols.iter().all(|c| !f.masked_columns.contains(c))),
+        // relation to grant whole instead — the masked relation unless the
+        // grant covers every masked column (see `access::whole_is_masked`),
+        // so no masked column is exposed raw to a reader not approved for
+        // it.
+        let masked = match (g.object.kind, facts) {
+            (ObjectKind::Relation, Some(f)) => f.masked.as_deref().filter(|_| {
+                let m: BTreeSet<&str> = f.masked_columns.iter().map(String::as_str).collect();
+                access::whole_is_masked(g, &m)
+            }),
             _ => None,
         };
         let whole = Value::from_iter([
@@ -767,7 +810,10 @@ fn grant_values(
                     kind_of(g.object.kind)
                 }),
             ),
-            ("masked", Value::from(masked.is_some())),
+            (
+                "masked",
+                Value::from(masked.is_some() || g.object.kind == ObjectKind::MaskedRelation),
+            ),
         ]);
         let columns = match &g.columns {
             Some(c) => Value::from(

@@ -18,7 +18,7 @@ SET LOCAL standard_conforming_strings = on;
 CREATE OR REPLACE VIEW {{ (r.schema, r.name) | ident }} AS
 SELECT
 {% for c in r.columns %}
-    {% if c.masking == "hash" %}encode(sha256(convert_to(CAST({{ c.name | ident }} AS text), 'UTF8')), 'hex'){% elif c.masking == "redact" %}CAST('[redacted]' AS text){% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %} AS {{ c.name | ident }}{% if not loop.last %},{% endif %}
+{{ "    " }}{% if c.masking == "hash" %}encode(sha256(convert_to(CAST({{ c.name | ident }} AS text), 'UTF8')), 'hex'){% elif c.masking == "redact" %}CAST('[redacted]' AS text){% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %} AS {{ c.name | ident }}{% if not loop.last %},{% endif %}
 
 {% endfor %}
 FROM {{ (r.base.schema, r.base.name) | ident }};

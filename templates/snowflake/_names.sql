@@ -1,7 +1,8 @@
-{#- Names and pieces shared by the Snowflake templates. Identifiers are
-    double-quoted, so they keep their case (a lower-case name must be quoted
-    wherever it is used); a relation is schema.relation, or
-    database.schema.relation when the target sets `database`. -#}
+{#- Names and pieces shared by the Snowflake templates. `ident` upper-cases
+    and double-quotes identifiers, so a quoted "ORDERS__ORDERS" is the
+    relation an unquoted orders__orders in a query means; a relation is
+    schema.relation, or database.schema.relation when the target sets
+    `database`. -#}
 {% macro prefix(target) %}{% if target.database is defined and target.database is not none %}{{ (target.database | string) | ident }}.{% endif %}{% endmacro %}
 {% macro rel(pre, schema, name) %}{{ pre }}{{ schema | ident }}.{{ name | ident }}{% endmacro %}
 {% macro columns(cols) %}{% for c in cols %}{{ c | ident }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
@@ -28,6 +29,6 @@ AS
 {%- endmacro %}
 {% macro view(pre, r) %}
 {{ view_head(pre, r, false) }}
-{% for p in r.query %}{% if p.ref is defined %}{{ pre }}{{ (p.ref.schema, p.ref.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %};
+{% for p in r.query %}{% if p.ref is defined %}{{ pre }}{{ (p.ref.whole.schema, p.ref.whole.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %};
 {{ column_comments(pre, r) }}
 {%- endmacro %}

@@ -9,14 +9,17 @@
 -- Where Snowflake's SQL cannot say what the mesh declares, the line says so:
 -- - Snowflake cannot grant SELECT on some columns only: where the mesh
 --   declares columns, the grant is on a whole relation and names them. That
---   relation is the port's masked view when it has one and no declared
---   column is masked, so no masked column is ever exposed raw.
+--   relation is the port's masked view unless the grant covers every masked
+--   column of the port (each approved `unmasked`), so no masked column is
+--   exposed raw to a reader not approved for it. Views read the same
+--   relation.
 -- - Nothing is revoked: a privilege that no declaration causes any more must
 --   be revoked by hand (REVOKE ... FROM ROLE ...).
 -- - Ownership moves to the product's role (COPY CURRENT GRANTS keeps the
 --   grants others hold), so ddl.sql and masking.sql are re-run by a role
 --   that inherits the product roles (meshc grants no role memberships).
--- Role names are quoted, so they are case-sensitive (USE ROLE "dp_sales_orders").
+-- Role names are upper-case like every name here (USE ROLE dp_sales_orders
+-- and USE ROLE "DP_SALES_ORDERS" mean the same role).
 
 -- Roles: one per product (its pipeline's identity) and one per team.
 {% for r in roles %}

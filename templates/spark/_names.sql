@@ -33,7 +33,7 @@ AS
 {% if r.columns %}
 SELECT {% for c in r.columns %}{{ c.name | ident }}{% if not loop.last %}, {% endif %}{% endfor %} FROM (
 {% endif %}
-{% for p in r.query %}{% if p.ref is defined %}{{ pre }}{{ (p.ref.schema, p.ref.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %}
+{% for p in r.query %}{% if p.ref is defined %}{{ pre }}{{ (p.ref.whole.schema, p.ref.whole.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %}
 {% if r.columns %}
 
 ) AS `meshc_query`{% endif %};

@@ -13,7 +13,11 @@
 -- - Ownership: a product's role gets ALL PRIVILEGES on its own relations;
 --   the relations stay owned by whoever ran ddl.sql and masking.sql.
 -- - Spark SQL cannot grant SELECT on some columns only: where the mesh
---   declares columns, the grant is on the whole relation and names them.
+--   declares columns, the grant is on a whole relation and names them. That
+--   relation is the port's masked view unless the grant covers every masked
+--   column of the port (each approved `unmasked`), so no masked column is
+--   exposed raw to a reader not approved for it. Views read the same
+--   relation.
 -- - Nothing is revoked: a privilege that no declaration causes any more must
 --   be revoked by hand (REVOKE ... FROM `principal`).
 

@@ -17,9 +17,10 @@
 -- - Trino has no privilege on schemas: USAGE grants are comments only.
 -- - Trino cannot grant SELECT on some columns only: where the mesh declares
 --   columns, the grant is on a whole relation and names the columns. That
---   relation is the port's masked view when it has one and no declared
---   column is masked, so no masked column is ever exposed raw; the other
---   columns of the relation are readable too.
+--   relation is the port's masked view unless the grant covers every masked
+--   column of the port (each approved `unmasked`), so no masked column is
+--   exposed raw to a reader not approved for it; the other columns of the
+--   relation are readable too. Views read the same relation.
 -- - Nothing is revoked: a privilege that no declaration causes any more must
 --   be revoked by hand (REVOKE ... FROM ROLE ...).
 
