@@ -710,3 +710,95 @@ fn template_error_names_file_and_line_and_keeps_previous_build() {
         .collect();
     assert!(entries.is_empty(), "staging left behind: {entries:?}");
 }
+
+/// On engines that cannot grant some columns only (Trino here), a grant
+/// goes to a whole relation; it must never be a base relation with masked
+/// columns the reader is not approved for. Every `GRANT SELECT` on a base
+/// relation that has masked columns must be backed, in grants.json, by an
+/// ownership, a whole-relation read, or a column read covering every
+/// masked column.
+#[test]
+fn whole_relation_grants_never_expose_masked_columns_raw() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    meshc()
+        .arg("build")
+        .arg(example())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join(p)).expect("read")).expect("json")
+    };
+    let (manifest, grants) = (read("manifest.json"), read("grants/grants.json"));
+    let mut masked: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for p in manifest["products"].as_array().expect("products") {
+        for port in p["ports"].as_array().expect("ports") {
+            let cols: Vec<String> = port["columns"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["masking"].as_str().is_some_and(|m| m != "none"))
+                .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+                .collect();
+            if !cols.is_empty() {
+                masked.insert(port["fqn"].as_str().unwrap_or_default().to_string(), cols);
+            }
+        }
+    }
+    // Base relation name → port FQN, and what grants.json allows raw.
+    let mut port_of = std::collections::BTreeMap::new();
+    let mut raw_ok = std::collections::BTreeSet::new();
+    for g in grants["grants"].as_array().expect("grants") {
+        let o = &g["object"];
+        if o["kind"] != "relation" {
+            continue;
+        }
+        let rel = format!(
+            "\"iceberg\".\"{}\".\"{}\"",
+            o["schema"].as_str().unwrap_or_default(),
+            o["name"].as_str().unwrap_or_default()
+        );
+        let port = o["port"].as_str().unwrap_or_default().to_string();
+        port_of.insert(rel.clone(), port.clone());
+        let covers = match g["columns"].as_array() {
+            None => true,
+            Some(cols) => masked
+                .get(&port)
+                .into_iter()
+                .flatten()
+                .all(|m| cols.iter().any(|c| c.as_str() == Some(m.as_str()))),
+        };
+        if covers {
+            raw_ok.insert((g["principal"].as_str().unwrap_or_default().to_string(), rel));
+        }
+    }
+    let sql = std::fs::read_to_string(out.join("targets/lakehouse/grants.sql")).expect("read");
+    let mut checked = 0;
+    for line in sql.lines() {
+        let Some(rest) = line.strip_prefix("GRANT SELECT ON ") else {
+            continue;
+        };
+        let Some((rel, role)) = rest.split_once(" TO ROLE ") else {
+            continue;
+        };
+        let role = role.trim_end_matches(';').trim_matches('"').to_string();
+        let Some(port) = port_of.get(rel) else {
+            continue; // a masked view
+        };
+        if !masked.contains_key(port) {
+            continue;
+        }
+        checked += 1;
+        assert!(
+            raw_ok.contains(&(role.clone(), rel.to_string())),
+            "{role} gets the whole of {rel} on Trino, exposing masked columns {:?} it is not approved for",
+            masked[port]
+        );
+    }
+    assert!(
+        checked > 0,
+        "no grant on a base relation with masked columns was checked"
+    );
+}
