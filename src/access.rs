@@ -408,10 +408,7 @@ pub fn derive(mesh: &Mesh, names: &Names, today: Date) -> Access {
                 }
                 expires = latest_expiry(approvals.iter().copied());
             }
-            let unmasked: BTreeSet<&str> = approvals
-                .iter()
-                .flat_map(|e| e.unmasked.iter().map(|c| c.as_str()))
-                .collect();
+            let unmasked = unmasked_until(approvals.iter().copied());
             let Some(g) = read_grant(
                 port,
                 wanted,
@@ -448,7 +445,7 @@ pub fn derive(mesh: &Mesh, names: &Names, today: Date) -> Access {
                     continue;
                 }
                 let wanted = union_columns(port, std::iter::once(&entry.value));
-                let unmasked: BTreeSet<&str> = entry.unmasked.iter().map(|c| c.as_str()).collect();
+                let unmasked = unmasked_until(std::iter::once(&entry.value));
                 let Some(g) = read_grant(
                     port,
                     wanted,
@@ -578,13 +575,36 @@ fn latest_expiry<'a>(entries: impl Iterator<Item = &'a AllowEntry>) -> Option<St
     latest.map(str::to_string)
 }
 
+/// Masked columns approved for raw reading by `entries`, each with the last
+/// day an approval of it holds (`None`: one never expires).
+fn unmasked_until<'a>(
+    entries: impl Iterator<Item = &'a AllowEntry>,
+) -> BTreeMap<&'a str, Option<&'a str>> {
+    let mut out: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for e in entries {
+        let until = e.expires.as_ref().map(|x| x.as_str());
+        for c in &e.unmasked {
+            out.entry(c.as_str())
+                .and_modify(|u| {
+                    *u = match (*u, until) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    }
+                })
+                .or_insert(until);
+        }
+    }
+    out
+}
+
 /// SELECT on `wanted` columns of a port (`None` = all): on the base
 /// relation when every masked column read is in `unmasked`, else on the
-/// masked relation. `None` when no column is left to read.
+/// masked relation. `None` when no column is left to read. A read of raw
+/// masked columns lasts only as long as their approvals.
 fn read_grant(
     port: &Port,
     wanted: Option<BTreeSet<usize>>,
-    unmasked: &BTreeSet<&str>,
+    unmasked: &BTreeMap<&str, Option<&str>>,
     relation: impl Fn(bool) -> Object,
     role: usize,
     expires: Option<String>,
@@ -600,7 +620,20 @@ fn read_grant(
     }
     let masked = read
         .iter()
-        .any(|&i| is_masked(&cols[i]) && !unmasked.contains(cols[i].name.as_str()));
+        .any(|&i| is_masked(&cols[i]) && !unmasked.contains_key(cols[i].name.as_str()));
+    let mut expires = expires;
+    if !masked {
+        for &i in &read {
+            if !is_masked(&cols[i]) {
+                continue;
+            }
+            if let Some(Some(until)) = unmasked.get(cols[i].name.as_str())
+                && expires.as_deref().is_none_or(|e| *until < e)
+            {
+                expires = Some(until.to_string());
+            }
+        }
+    }
     let mut columns = wanted.map(|_| {
         read.iter()
             .map(|&i| cols[i].name.value.clone())

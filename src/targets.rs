@@ -103,6 +103,25 @@ impl Templates {
                 .with_help("create it, or remove `templates` from the Mesh"),
             ]);
         }
+        // Read only inside the mesh folder (no `..`, absolute paths or
+        // symlinks out of it), like every other file meshc reads.
+        let inside = match (dir.canonicalize(), db.root.canonicalize()) {
+            (Ok(d), Ok(r)) => d.starts_with(&r),
+            _ => false,
+        };
+        if !inside {
+            return Err(vec![
+                Diagnostic::new(
+                    Code::E401,
+                    format!(
+                        "the templates folder `{}` is outside the mesh folder",
+                        folder.as_str()
+                    ),
+                )
+                .with_primary(setting, "")
+                .with_help("keep templates in the mesh's repository, e.g. `templates: templates/`"),
+            ]);
+        }
         t.folder = Some(rel.to_string_lossy().into_owned());
         let mut paths: Vec<(String, PathBuf)> = Vec::new();
         for entry in walkdir::WalkDir::new(&dir)
@@ -282,6 +301,8 @@ impl Plan {
             .filter(|(_, m)| !m.is_empty())
             .collect();
         let none = BTreeSet::new();
+        // Two inputs on one port may read it through different relations;
+        // a view's ref() then reads the masked one (it never exposes more).
         let mut reads: BTreeMap<(&str, &str), (bool, bool)> = BTreeMap::new();
         for g in &access.grants {
             if g.privilege != Privilege::Select {
@@ -297,7 +318,7 @@ impl Plan {
                 let e = reads
                     .entry((role.of.as_str(), port.as_str()))
                     .or_insert((masked, whole));
-                *e = (e.0 && masked, e.1 && whole);
+                *e = (e.0 || masked, e.1 || whole);
             }
         }
         let mut rels: Vec<Rel> = Vec::new();

@@ -3,7 +3,7 @@
 {% macro columns(cols) %}{% for c in cols %}{{ c | ident }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
 {% macro view(r) %}
 CREATE OR REPLACE VIEW {{ (r.schema, r.name) | ident }} AS
-{% for p in r.query %}{% if p.ref is defined %}{{ (p.ref.schema, p.ref.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %};
+{% for p in r.query %}{% if p.ref is defined %}{{ (p.ref.schema, p.ref.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %}{{ "\n" }};
 {% endmacro %}
 {% macro comments(r, what) %}
 {% if r.description %}

@@ -29,6 +29,6 @@ AS
 {%- endmacro %}
 {% macro view(pre, r) %}
 {{ view_head(pre, r, false) }}
-{% for p in r.query %}{% if p.ref is defined %}{{ pre }}{{ (p.ref.whole.schema, p.ref.whole.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %};
+{% for p in r.query %}{% if p.ref is defined %}{{ pre }}{{ (p.ref.whole.schema, p.ref.whole.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %}{{ "\n" }};
 {{ column_comments(pre, r) }}
 {%- endmacro %}

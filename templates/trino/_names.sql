@@ -25,6 +25,6 @@ SECURITY DEFINER AS
 {% macro view(cat, r) %}
 CREATE OR REPLACE VIEW {{ (cat, r.schema, r.name) | ident }}
 {{ view_head(r) }}
-{% for p in r.query %}{% if p.ref is defined %}{{ (cat, p.ref.whole.schema, p.ref.whole.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %};
+{% for p in r.query %}{% if p.ref is defined %}{{ (cat, p.ref.whole.schema, p.ref.whole.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %}{{ "\n" }};
 {{ column_comments(cat, r) }}
 {%- endmacro %}

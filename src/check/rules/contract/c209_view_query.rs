@@ -10,7 +10,7 @@ use super::inner_span;
 pub struct ViewQuery;
 
 pub static DOC: Doc = Doc {
-    what: "A port with `type: view` has no `query`, or a port that is not a view has one (`query` applies only to views). In a view's query, every `{{ ... }}` must be `{{ ref(\"domain.product.port\") }}` (double or single quotes, any spacing), and each `ref()` must name one of the product's inputs or another of its own ports (not the view itself). An unknown name gets a \"did you mean\".",
+    what: "A port with `type: view` has no `query`, or a port that is not a view has one (`query` applies only to views), or the query has a `;` outside quotes and comments (a view is one statement; a second one would run with the rights of whoever applies the DDL). In a view's query, every `{{ ... }}` must be `{{ ref(\"domain.product.port\") }}` (double or single quotes, any spacing), and each `ref()` must name one of the product's inputs or another of its own ports (not the view itself). An unknown name gets a \"did you mean\".",
     why: "meshc renders each `ref()` to the physical relation the reader may use (the masked one where it is not approved for raw values) and grants access from declared inputs. A ref to anything else would read data the product has not declared — so neither lineage nor grants would know about it — or would not render at all.",
     bad: "inputs:\n  - product: sales.orders\n    port: orders\noutputs:\n  - name: daily_revenue\n    type: view\n    query: |\n      select ordered_at::date as day, sum(total) as revenue\n      from {{ ref(\"sales.order.orders\") }} group by 1\n",
     good: "inputs:\n  - product: sales.orders\n    port: orders\noutputs:\n  - name: daily_revenue\n    type: view\n    query: |\n      select ordered_at::date as day, sum(total) as revenue\n      from {{ ref(\"sales.orders.orders\") }} group by 1\n",
@@ -65,6 +65,78 @@ pub fn scan(query: &str) -> Vec<Expr> {
         pos = close + 2;
     }
     out
+}
+
+/// The offset of the first `;` of a query that could end the statement.
+///
+/// Conservative on purpose, since the query is pasted into every engine's
+/// DDL: it skips only what every engine reads as text — `'…'` and `"…"`
+/// (a doubled quote inside is escaped), `--` comments to the end of the
+/// line and `/* … */` comments (not nested). Where an engine would read
+/// more as quoted (backslash escapes, `E'…'`, dollar quotes, nested
+/// comments, backticks), a `;` is reported that it would not have run, never
+/// the other way round.
+pub fn statement_end(query: &str) -> Option<usize> {
+    let b = query.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b';' => return Some(i),
+            q @ (b'\'' | b'"') => {
+                i += 1;
+                while i < b.len() {
+                    if b[i] == q {
+                        if b.get(i + 1) == Some(&q) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use super::statement_end;
+
+    #[test]
+    fn a_semicolon_outside_text_ends_the_statement() {
+        assert_eq!(statement_end("select 1"), None);
+        assert_eq!(statement_end("select ';' as x, \"a;b\" from t"), None);
+        assert_eq!(statement_end("select 1 -- ; not code\nfrom t"), None);
+        assert_eq!(statement_end("select /* ; */ 1"), None);
+        assert_eq!(statement_end("select 'it''s;' as x"), None);
+        assert_eq!(
+            statement_end("select 1; create role evil superuser"),
+            Some(8)
+        );
+        // Backslashes do not escape in standard SQL: the string ends early
+        // and the `;` is outside (as PostgreSQL reads it).
+        assert_eq!(statement_end("select '\\'; drop table t; --'"), Some(10));
+        // Comments do not nest everywhere: the first `*/` ends it.
+        assert_eq!(statement_end("/* /* */ ; */ select 1"), Some(9));
+        // Dollar quotes are not text in every engine.
+        assert_eq!(statement_end("select $a$;$a$"), Some(10));
+    }
 }
 
 /// The names of every well-formed `ref()` of a query, with the byte offset
@@ -215,6 +287,18 @@ impl Rule for ViewQuery {
                     .map(|(_, o)| format!("{}.{}", p.fqn, o.name.as_str())),
             );
 
+            if let Some(at) = statement_end(query) {
+                out.push(
+                    Diagnostic::new(
+                        Code::C209,
+                        format!("the query of `{port_fqn}` has a `;`: a view is one statement"),
+                    )
+                    .with_primary(inner_span(p.file, query, at, 1), "")
+                    .with_help(
+                        "remove the `;` — meshc ends the statement itself; a query may hold no second statement",
+                    ),
+                );
+            }
             for e in scan(query) {
                 let (name, offset) = match e {
                     Expr::Ref { name, offset, .. } => (name, offset),
