@@ -123,6 +123,8 @@ const KINDS: &[&str] = &[
     "GRANT",
     "CREATE ROLE (allow-listed fallback)",
     "GRANT OWNERSHIP COPY CURRENT GRANTS (allow-listed fallback)",
+    "ALTER VIEW SET AUTHORIZATION (allow-listed fallback)",
+    "ALTER VIEW OWNER TO (allow-listed fallback)",
 ];
 
 /// Per SQL file: the statement count and the count of each kind.

@@ -40,11 +40,21 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 # pattern the whole statement must match, plus a check of the parts sqlglot
 # can parse, so nothing else slips through with them.
 ROLE = r'"(?:[^"]|"")+"'
+BACKTICKED = r'`(?:[^`]|``)+`'
+# A qualified name of quoted parts.
+QUALIFIED = r'(?:"(?:[^"]|"")+"\.){1,2}"(?:[^"]|"")+"'
+QUALIFIED_BT = r'(?:`(?:[^`]|``)+`\.){1,2}`(?:[^`]|``)+`'
 
 ALLOWED = {
     # sqlglot has no expression for CREATE ROLE in any dialect.
     "trino": [
         ("CREATE ROLE", re.compile(r"CREATE ROLE " + ROLE + r" IN " + ROLE + r"\Z")),
+        # Hands a product's view to its role, so the view (SECURITY DEFINER)
+        # reads with that role's grants; sqlglot has no expression for it.
+        (
+            "ALTER VIEW SET AUTHORIZATION",
+            re.compile(r"ALTER VIEW " + QUALIFIED + r" SET AUTHORIZATION ROLE " + ROLE + r"\Z"),
+        ),
     ],
     "snowflake": [
         ("CREATE ROLE", re.compile(r"CREATE ROLE IF NOT EXISTS " + ROLE + r"\Z")),
@@ -56,7 +66,13 @@ ALLOWED = {
             re.compile(r"GRANT OWNERSHIP ON (?:TABLE|VIEW) .+ TO ROLE " + ROLE + r" COPY CURRENT GRANTS\Z"),
         ),
     ],
-    "spark": [],
+    "spark": [
+        # Databricks' ALTER VIEW ... OWNER TO, for the same reason.
+        (
+            "ALTER VIEW OWNER TO",
+            re.compile(r"ALTER VIEW " + QUALIFIED_BT + r" OWNER TO " + BACKTICKED + r"\Z"),
+        ),
+    ],
 }
 
 

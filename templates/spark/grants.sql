@@ -10,8 +10,10 @@
 -- Where Spark SQL cannot say what the mesh declares, the line says so:
 -- - Principals are not created here (Spark SQL has no CREATE ROLE): each
 --   role below must exist as a group of the workspace or catalog.
--- - Ownership: a product's role gets ALL PRIVILEGES on its own relations;
---   the relations stay owned by whoever ran ddl.sql and masking.sql.
+-- - Ownership: a product's principal gets ALL PRIVILEGES on its own tables,
+--   and its views are handed to it (ALTER VIEW ... OWNER TO): a view reads
+--   with its owner's privileges, so a product's view reads exactly what its
+--   principal is granted, not what whoever ran ddl.sql may read.
 -- - Spark SQL cannot grant SELECT on some columns only: where the mesh
 --   declares columns, the grant is on a whole relation and names them. That
 --   relation is the port's masked view unless the grant covers every masked
@@ -33,7 +35,9 @@
 GRANT USAGE ON SCHEMA {{ pre }}{{ g.object.schema | ident }} TO {{ g.principal | ident }};
 {% else %}
 {% set on = "TABLE" if g.object.relation_kind == "table" else "VIEW" %}
-{% if g.privilege == "OWNER" %}
+{% if g.privilege == "OWNER" and on == "VIEW" %}
+ALTER VIEW {{ pre }}{{ (g.object.schema, g.object.name) | ident }} OWNER TO {{ g.principal | ident }};
+{% elif g.privilege == "OWNER" %}
 GRANT ALL PRIVILEGES ON {{ on }} {{ pre }}{{ (g.object.schema, g.object.name) | ident }} TO {{ g.principal | ident }};
 {% else %}
 {% if g.columns is not none %}

@@ -11,9 +11,10 @@
 --   role that exists fails ("already exists") and changes nothing; the
 --   grants after it still apply when the file is run with errors ignored
 --   (trino --file grants.sql --ignore-errors).
--- - Ownership: a product's role gets ALL PRIVILEGES on its own relations;
---   the relations stay owned by whoever ran ddl.sql and masking.sql, and
---   views run as that owner (SECURITY DEFINER).
+-- - Ownership: a product's role gets ALL PRIVILEGES on its own tables, and
+--   its views are handed to it (ALTER VIEW ... SET AUTHORIZATION): views run
+--   as their owner (SECURITY DEFINER), so a product's view reads exactly
+--   what its role is granted, not what whoever ran ddl.sql may read.
 -- - Trino has no privilege on schemas: USAGE grants are comments only.
 -- - Trino cannot grant SELECT on some columns only: where the mesh declares
 --   columns, the grant is on a whole relation and names the columns. That
@@ -32,7 +33,9 @@ CREATE ROLE {{ r.name | ident }} IN {{ cat | ident }};
 {% for g in grants %}
 -- {{ g.cause.file | comment }}:{{ g.cause.line }} {{ g.cause.declaration | comment }}{% if g.expires %} (until {{ g.expires | comment }}){% endif %}
 
-{% if g.privilege == "OWNER" %}
+{% if g.privilege == "OWNER" and g.object.relation_kind != "table" %}
+ALTER VIEW {{ (cat, g.object.schema, g.object.name) | ident }} SET AUTHORIZATION ROLE {{ g.principal | ident }};
+{% elif g.privilege == "OWNER" %}
 GRANT ALL PRIVILEGES ON {{ (cat, g.object.schema, g.object.name) | ident }} TO ROLE {{ g.principal | ident }};
 {% elif g.privilege == "USAGE" %}
 -- USAGE on schema {{ cat | comment }}.{{ g.object.schema | comment }} for {{ g.principal | comment }}: Trino has no schema privilege (nothing to grant).
