@@ -107,7 +107,139 @@ impl Names {
                 minijinja::context! { team => t.name.as_str() },
             )?);
         }
+        names.validate(mesh)?;
         Ok(names)
+    }
+
+    /// Names the SQL can use: none empty, and no two relations of one
+    /// schema or two roles alike — compared on their first 63 bytes when a
+    /// target is PostgreSQL, which cuts longer names silently. G311 warns
+    /// about such templates when it can evaluate them; the build refuses
+    /// them, since one product would take over another's relation or role.
+    fn validate(&self, mesh: &Mesh) -> Result<(), Box<Diagnostic>> {
+        let postgres = mesh.root.as_ref().is_some_and(|r| {
+            r.spec
+                .targets
+                .iter()
+                .any(|t| t.engine.as_str() == "postgres")
+        });
+        let cut = |s: &str| -> String {
+            if !postgres || s.len() <= 63 {
+                return s.to_string();
+            }
+            let mut end = 63;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            s[..end].to_string()
+        };
+        let fail = |key: &str, msg: String, at: Option<crate::source::Span>| {
+            let mut d = Diagnostic::new(Code::E401, msg).with_help(format!(
+                "change `naming.{key}` in the Mesh so that every name is distinct and not empty{}",
+                if postgres {
+                    " (PostgreSQL compares the first 63 bytes)"
+                } else {
+                    ""
+                }
+            ));
+            if let Some(at) = at {
+                d = d.with_primary(at, "");
+            }
+            if let Some(root) = &mesh.root {
+                let setting = root.spec.naming.as_ref().and_then(|n| match key {
+                    "schema" => n.schema.as_ref(),
+                    "relation" => n.relation.as_ref(),
+                    "maskedRelation" => n.masked_relation.as_ref(),
+                    "productRole" => n.product_role.as_ref(),
+                    _ => n.team_role.as_ref(),
+                });
+                if let Some(v) = setting {
+                    d = d.with_related(span_of(root.file, v.loc), format!("`naming.{key}`"));
+                }
+            }
+            Box::new(d)
+        };
+        for (domain, schema) in &self.schema {
+            if schema.is_empty() {
+                let at = mesh.domain_by_name.get(domain).map(|&d| {
+                    span_of(
+                        mesh.domains[d.idx()].file,
+                        mesh.domains[d.idx()].metadata.name.loc,
+                    )
+                });
+                return Err(fail(
+                    "schema",
+                    format!("the schema of domain `{domain}` would have an empty name"),
+                    at,
+                ));
+            }
+        }
+        let mut relations: BTreeMap<(String, String), String> = BTreeMap::new();
+        let mut roles: BTreeMap<String, String> = BTreeMap::new();
+        for (i, p) in mesh.products.iter().enumerate() {
+            let schema = self.schema_of(&p.domain_name);
+            let role = &self.product_role[i];
+            let what = format!("the role of product `{}`", p.fqn);
+            if role.is_empty() {
+                return Err(fail(
+                    "productRole",
+                    format!("{what} would have an empty name"),
+                    Some(p.span()),
+                ));
+            }
+            if let Some(first) = roles.insert(cut(role), what.clone()) {
+                return Err(fail(
+                    "productRole",
+                    format!("{what} and {first} would both be `{role}`"),
+                    Some(p.span()),
+                ));
+            }
+            for (x, port) in p.spec.outputs.iter().enumerate() {
+                if !is_relation(port) {
+                    continue;
+                }
+                let at = Some(span_of(p.file, port.name.loc));
+                let mut mine = vec![("relation", "the relation", &self.relation[i][x])];
+                if has_masked(port) {
+                    mine.push(("maskedRelation", "the masked relation", &self.masked[i][x]));
+                }
+                for (key, kind, name) in mine {
+                    let what = format!("{kind} of port `{}.{}`", p.fqn, port.name.as_str());
+                    if name.is_empty() {
+                        return Err(fail(key, format!("{what} would have an empty name"), at));
+                    }
+                    if let Some(first) =
+                        relations.insert((schema.to_string(), cut(name)), what.clone())
+                    {
+                        return Err(fail(
+                            key,
+                            format!("{what} and {first} would both be `{schema}.{name}`"),
+                            at,
+                        ));
+                    }
+                }
+            }
+        }
+        for (i, t) in mesh.teams.iter().enumerate() {
+            let role = &self.team_role[i];
+            let what = format!("the role of team `{}`", t.name);
+            let at = Some(span_of(t.file, t.metadata.name.loc));
+            if role.is_empty() {
+                return Err(fail(
+                    "teamRole",
+                    format!("{what} would have an empty name"),
+                    at,
+                ));
+            }
+            if let Some(first) = roles.insert(cut(role), what.clone()) {
+                return Err(fail(
+                    "teamRole",
+                    format!("{what} and {first} would both be `{role}`"),
+                    at,
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn schema_of<'a>(&'a self, domain: &'a str) -> &'a str {
