@@ -16,9 +16,12 @@ DO {{ ("BEGIN CREATE ROLE " ~ (r.name | ident) ~ " NOLOGIN; EXCEPTION WHEN dupli
 {% endfor %}
 
 -- Revoke every privilege on the mesh's schemas and relations that their
--- owners did not grant to themselves; the grants below put back exactly
--- what the declarations cause.
+-- owners did not grant to themselves, and every role membership of a mesh
+-- role; the grants below put back exactly what the declarations cause.
+-- (Memberships of other roles in mesh roles, e.g. a pipeline's login in
+-- its product's role, are kept.)
 {% set schema_list %}ARRAY[{% for s in schemas %}{{ s.name | literal }}{% if not loop.last %}, {% endif %}{% endfor %}]::text[]{% endset %}
+{% set role_list %}ARRAY[{% for r in roles %}{{ r.name | literal }}{% if not loop.last %}, {% endif %}{% endfor %}]::text[]{% endset %}
 {% set reset %}
 DECLARE
     stmt text;
@@ -39,6 +42,12 @@ BEGIN
         FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(t.attacl) a
         WHERE n.nspname = ANY ({{ schema_list }}) AND a.grantee <> c.relowner
+        UNION
+        -- A mesh role holds only its grants: it is a member of no role.
+        SELECT format('REVOKE %I FROM %I', r.rolname, m.rolname)
+        FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid
+             JOIN pg_roles m ON m.oid = am.member
+        WHERE m.rolname = ANY ({{ role_list }})
     LOOP
         EXECUTE stmt;
     END LOOP;
