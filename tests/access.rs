@@ -2,25 +2,14 @@
 //! what-can-read on mesh.example, checked against the grants.json that
 //! `meshc build` writes from the same computation.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+#[path = "support/common.rs"]
+mod common;
+use common::{example, meshc};
 
-use assert_cmd::Command;
+use std::collections::BTreeSet;
+
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn meshc() -> Command {
-    let mut c = Command::cargo_bin("meshc").expect("binary is built");
-    c.env_remove("NO_COLOR");
-    // Judge on a fixed day (2026-11-25) so expiries in mesh.example keep
-    // their meaning whenever the tests run.
-    c.env("SOURCE_DATE_EPOCH", "1795564800");
-    c
-}
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("mesh.example")
-}
 
 /// stdout of a successful `meshc access mesh.example ARGS…`.
 fn access(args: &[&str]) -> String {

@@ -1,60 +1,12 @@
 //! The binary, driven as a user would: exit codes, streams, files written.
 
-use std::path::{Path, PathBuf};
+#[path = "support/common.rs"]
+mod common;
+use common::{copy_tree, example, gen_mesh, meshc, snapshot_tree};
 
-use assert_cmd::Command;
+use std::path::Path;
+
 use predicates::prelude::*;
-
-fn meshc() -> Command {
-    let mut c = Command::cargo_bin("meshc").expect("binary is built");
-    c.env_remove("NO_COLOR");
-    // Judge on a fixed day (2026-11-25) so dates in mesh.example keep
-    // their meaning whenever the tests run.
-    c.env("SOURCE_DATE_EPOCH", "1795564800");
-    c
-}
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("mesh.example")
-}
-
-/// Copies a folder tree (files only).
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(from).expect("prefix");
-        if rel.starts_with("build") {
-            continue;
-        }
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else if entry.file_type().is_file() {
-            std::fs::copy(entry.path(), &dest).expect("copy");
-        }
-    }
-}
-
-/// Relative path → bytes for every file under `dir`.
-fn snapshot_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .expect("prefix")
-                .to_string_lossy()
-                .into_owned();
-            (rel, std::fs::read(e.path()).expect("read"))
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 const BROKEN_PRODUCT: &str = "apiVersion: meshc/v1\nkind: DataProduct\nmetadata: {name: broken, domain: sales, owner: sales_data}\nspec:\n  version: 1.0.0\n  inputs: [{product: sales.nope, port: x}]\n";
 
@@ -408,21 +360,6 @@ fn symlinks_out_of_the_root_are_not_followed() {
         std::os::unix::fs::symlink(&outside, mesh.join("linked_dir")).expect("symlink");
     }
     meshc().arg("check").arg(&mesh).assert().success();
-}
-
-/// The generator example, built by `cargo test` next to the test binaries.
-fn gen_mesh() -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let dir = exe.parent().and_then(|p| p.parent()).expect("target dir");
-    let path = dir
-        .join("examples")
-        .join(format!("gen_mesh{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "{} missing: run `cargo build --examples` first (scripts/test does)",
-        path.display()
-    );
-    path
 }
 
 #[test]

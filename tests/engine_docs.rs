@@ -19,6 +19,10 @@
 //! `MESHC_BLESS=1 cargo test --test engine_docs` rewrites the type maps and
 //! the `file:` blocks (review the diff); excerpts are never rewritten.
 
+#[path = "support/common.rs"]
+mod common;
+use common::copy_tree;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -87,23 +91,6 @@ fn engine_pages_show_the_generated_type_map() {
 }
 
 // ------------------------------------------------------------------ builds
-
-/// Copies a folder tree (files only), leaving out a `build` folder at its top.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(from).expect("prefix");
-        if rel.starts_with("build") {
-            continue;
-        }
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else if entry.file_type().is_file() {
-            std::fs::copy(entry.path(), &dest).expect("copy");
-        }
-    }
-}
 
 fn build(mesh: &Path, out: &Path) {
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_meshc"))

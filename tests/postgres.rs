@@ -24,6 +24,10 @@
 #[path = "support/pg.rs"]
 mod pg;
 
+#[path = "support/common.rs"]
+mod common;
+use common::{copy_tree, gen_mesh, meshc, root};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -34,33 +38,6 @@ use serde_json::Value;
 /// The scenarios share one server and its cluster-wide roles (mesh.example
 /// and the hostile fixture both have `dp_sales_orders`): run one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn meshc() -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("meshc").expect("binary is built");
-    c.env_remove("NO_COLOR");
-    // Judge on a fixed day (2026-11-25), as tests/cli.rs does.
-    c.env("SOURCE_DATE_EPOCH", "1795564800");
-    c
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The generator example, built by `cargo test` next to the test binaries.
-fn gen_mesh() -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let dir = exe.parent().and_then(|p| p.parent()).expect("target dir");
-    let path = dir
-        .join("examples")
-        .join(format!("gen_mesh{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "{} missing: run `cargo build --examples` first (scripts/test does)",
-        path.display()
-    );
-    path
-}
 
 fn read_json(path: &Path) -> Value {
     let text =
@@ -1106,23 +1083,6 @@ fn generated_mesh_of_200_products_on_postgres_matches_grants_json() {
     );
     let seen = consumers(&pg, "generated", &built);
     eprintln!("generated consumers: {seen}");
-}
-
-/// Copies a folder tree (files only), without a `build` folder.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(from).expect("prefix");
-        if rel.starts_with("build") {
-            continue;
-        }
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else if entry.file_type().is_file() {
-            std::fs::copy(entry.path(), &dest).expect("copy");
-        }
-    }
 }
 
 /// Roles are cluster-wide: two deployments applying grants.sql at once

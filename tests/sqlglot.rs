@@ -8,55 +8,12 @@
 //! Needs `python3` with sqlglot 30 (`python3 -m pip install 'sqlglot>=30,<31'`;
 //! scripts/test and CI install it). Without it the tests fail, never skip.
 
+#[path = "support/common.rs"]
+mod common;
+use common::{copy_tree, gen_mesh, meshc, root};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn meshc() -> Command {
-    let mut c = Command::cargo_bin("meshc").expect("binary is built");
-    c.env_remove("NO_COLOR");
-    // Judge on a fixed day (2026-11-25) so dates in the meshes keep their
-    // meaning whenever the tests run.
-    c.env("SOURCE_DATE_EPOCH", "1795564800");
-    c
-}
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Copies a folder tree (files only), leaving out a `build` folder at its top.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(from).expect("prefix");
-        if rel.starts_with("build") {
-            continue;
-        }
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else if entry.file_type().is_file() {
-            std::fs::copy(entry.path(), &dest).expect("copy");
-        }
-    }
-}
-
-/// The generator example, built by `cargo test` next to the test binaries.
-fn gen_mesh() -> PathBuf {
-    let exe = std::env::current_exe().expect("test exe");
-    let dir = exe.parent().and_then(|p| p.parent()).expect("target dir");
-    let path = dir
-        .join("examples")
-        .join(format!("gen_mesh{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "{} missing: run `cargo build --examples` first (scripts/test does)",
-        path.display()
-    );
-    path
-}
 
 /// Fails the test, with what to do, when python3 or sqlglot is missing.
 fn require_sqlglot() {
@@ -142,7 +99,7 @@ fn parse(out: &Path, target: &str, dialect: &str) -> Parsed {
     files.sort();
     assert!(!files.is_empty(), "no SQL files in {}", dir.display());
     let run = std::process::Command::new("python3")
-        .arg(manifest_dir().join("tests/sqlglot_parse.py"))
+        .arg(root().join("tests/sqlglot_parse.py"))
         .arg(dialect)
         .args(&files)
         .output()
@@ -216,7 +173,7 @@ fn example_mesh_parses_in_every_dialect() {
     require_sqlglot();
     let tmp = tempfile::tempdir().expect("tempdir");
     let mesh = tmp.path().join("mesh");
-    copy_tree(&manifest_dir().join("mesh.example"), &mesh);
+    copy_tree(&root().join("mesh.example"), &mesh);
     add_targets(
         &mesh.join("mesh.yaml"),
         "    - name: spark_t\n      engine: spark\n    - name: snow\n      engine: snowflake\n      database: analytics\n",
@@ -309,7 +266,7 @@ fn hostile_text_stays_inert_in_every_dialect() {
     require_sqlglot();
     let tmp = tempfile::tempdir().expect("tempdir");
     let mesh = tmp.path().join("mesh");
-    copy_tree(&manifest_dir().join("tests/fixtures/emit/hostile"), &mesh);
+    copy_tree(&root().join("tests/fixtures/emit/hostile"), &mesh);
     // Hostile option values too: quotes and backticks in the names.
     add_targets(
         &mesh.join("mesh.yaml"),
