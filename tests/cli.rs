@@ -2,7 +2,7 @@
 
 #[path = "support/common.rs"]
 mod common;
-use common::{copy_tree, example, gen_mesh, meshc, snapshot_tree};
+use common::{build_ok, copy_tree, example, gen_mesh, meshc, snapshot_tree};
 
 use std::path::Path;
 
@@ -74,13 +74,7 @@ fn failed_check_writes_nothing_and_keeps_previous_build() {
     let tmp = tempfile::tempdir().expect("tempdir");
     copy_tree(&example(), tmp.path());
     let out = tmp.path().join("out");
-    meshc()
-        .arg("build")
-        .arg(tmp.path())
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    build_ok(tmp.path(), &out);
     let before = snapshot_tree(&out);
     std::fs::write(tmp.path().join("broken.yaml"), BROKEN_PRODUCT).expect("write");
     meshc()
@@ -391,20 +385,8 @@ fn generated_mesh_is_deterministic_and_checks_clean() {
         .stderr(predicate::str::contains("0 errors, 0 warnings"))
         .stderr(predicate::str::contains("300 products"));
     let (o1, o2) = (tmp.path().join("o1"), tmp.path().join("o2"));
-    meshc()
-        .arg("build")
-        .arg(&a)
-        .arg("-o")
-        .arg(&o1)
-        .assert()
-        .success();
-    meshc()
-        .arg("build")
-        .arg(&b)
-        .arg("-o")
-        .arg(&o2)
-        .assert()
-        .success();
+    build_ok(&a, &o1);
+    build_ok(&b, &o2);
     assert_eq!(
         snapshot_tree(&o1),
         snapshot_tree(&o2),
@@ -552,13 +534,7 @@ fn mesh_templates_override_a_builtin_by_path() {
         "-- our grants for {{ target.name }}: {{ grants | length }} grants\n",
     );
     let out = tmp.path().join("out");
-    meshc()
-        .arg("build")
-        .arg(tmp.path())
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    build_ok(tmp.path(), &out);
     let grants = std::fs::read_to_string(out.join("targets/warehouse/grants.sql")).expect("read");
     assert!(
         grants.starts_with("-- our grants for warehouse: "),
@@ -591,13 +567,7 @@ fn an_engine_added_with_templates_only() {
         "-- ATTACH {{ target.file | literal }};\n{% from \"duckdb/_types.sql\" import types %}\n{% for r in ddl if r.kind == \"table\" %}\nCREATE TABLE {{ r.schema | ident }}.{{ r.name | ident }} ({% for c in r.columns %}{{ c.name | ident }} {{ types[c.logical] if c.logical in types else c.logical | upper }}{% if not loop.last %}, {% endif %}{% endfor %});\n{% endfor %}\n",
     );
     let out = tmp.path().join("out");
-    meshc()
-        .arg("build")
-        .arg(tmp.path())
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    build_ok(tmp.path(), &out);
     let ddl = std::fs::read_to_string(out.join("targets/local/ddl.sql")).expect("read");
     assert!(ddl.starts_with("-- ATTACH 'acme.duckdb';"), "{ddl}");
     assert!(
@@ -614,13 +584,7 @@ fn an_engine_added_with_templates_only() {
 fn template_error_names_file_and_line_and_keeps_previous_build() {
     let tmp = example_with("");
     let out = tmp.path().join("out");
-    meshc()
-        .arg("build")
-        .arg(tmp.path())
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    build_ok(tmp.path(), &out);
     let before = snapshot_tree(&out);
     // Fails while rendering (not while parsing): files of other targets
     // are already being written when it does.
@@ -658,13 +622,7 @@ fn template_error_names_file_and_line_and_keeps_previous_build() {
 fn whole_relation_grants_never_expose_masked_columns_raw() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("out");
-    meshc()
-        .arg("build")
-        .arg(example())
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    build_ok(example(), &out);
     let read = |p: &str| -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(out.join(p)).expect("read")).expect("json")
     };

@@ -77,3 +77,14 @@ pub fn gen_mesh() -> PathBuf {
     );
     path
 }
+
+/// `meshc build MESH -o OUT`, which must succeed.
+pub fn build_ok(mesh: impl AsRef<std::ffi::OsStr>, out: impl AsRef<std::ffi::OsStr>) {
+    meshc()
+        .arg("build")
+        .arg(mesh)
+        .arg("-o")
+        .arg(out)
+        .assert()
+        .success();
+}
