@@ -128,7 +128,7 @@ pub enum Subject {
 const SOURCE_TABLE_NOTE: &str = "a source table: sources are operational systems outside the targets, and meshc grants nothing on them";
 
 const NO_RELATION_STREAM: &str = "meshc emits no relation and no grants for stream and file ports";
-const NO_RELATION_CONTRACT: &str = "its schema is in a contract file (`contract:`), and meshc emits no relation and no grants for a port without `columns`";
+const NO_RELATION_CONTRACT: &str = "its contract file (`contract:`) could not be used (see M008), and meshc emits no relation and no grants for a port without `columns`";
 const NO_RELATION_COLUMNS: &str =
     "it declares no `columns`, and meshc emits no relation and no grants for it";
 

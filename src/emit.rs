@@ -125,6 +125,8 @@ fn put(
 /// targets' files (rendered in parallel, straight to disk) beside
 /// grants.json.
 pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> std::io::Result<()> {
+    // The ODCS contracts render from the same templates as the targets.
+    let contract_templates = templates.clone();
     let (prepared, model) = rayon::join(
         || -> Result<(Plan, Renderer), Vec<Diagnostic>> {
             let plan = Plan::new(&checked.mesh, checked.as_of)?;
@@ -136,20 +138,36 @@ pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> s
     let model = model?;
     let (plan, renderer) = prepared.map_err(|d| std::io::Error::other(TemplateFailure(d)))?;
     let access = &plan.access;
-    let (targets, grants) = rayon::join(
+    let (targets, (grants, contracts)) = rayon::join(
         || renderer.write(&checked.db, stage),
         || {
-            put(stage, "grants/grants.json", &|w| {
-                json_to(w, &access.file(&checked.db))
-            })
+            rayon::join(
+                || {
+                    put(stage, "grants/grants.json", &|w| {
+                        json_to(w, &access.file(&checked.db))
+                    })
+                },
+                || {
+                    crate::odcs::export::write(
+                        &checked.mesh,
+                        &checked.classes,
+                        &plan.names,
+                        &checked.db,
+                        &contract_templates,
+                        stage,
+                    )
+                },
+            )
         },
     );
-    let written = match targets {
-        Ok(w) => w,
-        Err(Failure::Io(e)) => return Err(e),
-        Err(Failure::Templates(d)) => return Err(std::io::Error::other(TemplateFailure(d))),
+    let failed = |f: Failure| match f {
+        Failure::Io(e) => e,
+        Failure::Templates(d) => std::io::Error::other(TemplateFailure(d)),
     };
+    let written = targets.map_err(failed)?;
+    let contracts = contracts.map_err(failed)?;
     stage.record(written);
+    stage.record(contracts);
     stage.record(model);
     stage.record([grants?]);
     stage.bytes(

@@ -17,6 +17,7 @@ pub mod graph;
 pub mod load;
 pub mod manifest;
 pub mod model;
+pub mod odcs;
 pub mod policy;
 pub mod resolve;
 pub mod schema;
@@ -60,7 +61,8 @@ impl Timings {
 pub struct Checked {
     /// Every file read: the mesh files, then the policy files.
     pub db: source::SourceDb,
-    /// How many of `db`'s files are mesh (YAML) files; the rest are policies.
+    /// How many of `db`'s files are mesh (YAML) files; the rest are the
+    /// ports' contract files and the policies.
     pub mesh_files: usize,
     pub mesh: model::Mesh,
     /// Effective classification of every column (propagated).
@@ -86,6 +88,7 @@ pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked
     let t0 = Instant::now();
     let load::Loaded {
         mut db,
+        mesh_files,
         docs,
         diagnostics: load_diags,
         broken,
@@ -102,7 +105,6 @@ pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked
         as_of,
         classes: &classes,
     };
-    let mesh_files = db.len();
     // Rules and policies only read the model, so they run side by side
     // (each is parallel inside). Policies add their files to the source db,
     // so findings can point into them; all findings obey the rule settings.

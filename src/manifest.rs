@@ -130,7 +130,8 @@ pub struct PortInfo<'a> {
     pub visibility: &'static str,
     pub description: Option<&'a str>,
     pub primary_key: Vec<&'a str>,
-    /// `null` when the schema lives in a contract file.
+    /// Written or taken from the port's contract file; `null` when the port
+    /// has none (a contract that could not be used).
     pub columns: Option<Vec<ColumnInfo<'a>>>,
     pub quality: Vec<&'a Quality>,
     pub sla: Option<&'a Sla>,

@@ -103,7 +103,8 @@ pub struct ResolvedInput {
     pub index: usize,
     pub target: InputTarget,
     /// Indices of the consumed columns on the target; `None` = all of them
-    /// (or unknown, for a port whose schema lives in a contract file).
+    /// (or unknown, for a port without columns: one whose contract file
+    /// could not be read).
     pub columns: Option<Vec<usize>>,
 }
 
@@ -145,9 +146,19 @@ impl Product {
     }
 }
 
-/// Columns of a port (empty when the port's schema is in a contract file).
+/// Columns of a port: written under `columns`, or taken from its
+/// `contract` file by the loader (their locations then point into that
+/// file; see `Loc::file`). Empty when it has none, e.g. a contract that
+/// could not be read.
 pub fn port_columns(port: &Port) -> &[Sp<Column>] {
     port.columns.as_deref().unwrap_or(&[])
+}
+
+/// Whether a port names a contract file that could not be used (M008 says
+/// why): what the port would take from it (columns, description, SLA, …)
+/// is unknown, so rules do not report it missing.
+pub fn contract_unusable(port: &Port) -> bool {
+    port.contract.is_some() && port.contract_file.is_none() && port.columns.is_none()
 }
 
 pub fn port_visibility(port: &Port) -> Visibility {
@@ -263,7 +274,9 @@ impl Mesh {
     }
 }
 
-/// A diagnostic span for a location in a file.
+/// A diagnostic span for a location in a value of a document of `file`:
+/// in `file`, or in the contract file the value was read from (a column a
+/// port took from its contract; see `Loc::file`).
 pub fn span_of(file: FileId, loc: Loc) -> Span {
     crate::load::parse::span(file, loc)
 }

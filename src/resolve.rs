@@ -623,7 +623,8 @@ fn check_product_shape(cx: &mut Ctx, p: &Product) {
         } else {
             seen.insert(port.name.as_str(), port.name.loc);
         }
-        if port.contract.is_some() && port.columns.is_some() {
+        // Columns the loader took from the contract are not written ones.
+        if port.contract.is_some() && port.columns.is_some() && port.contract_file.is_none() {
             cx.push(
                 Diagnostic::new(
                     Code::M002,
@@ -1020,7 +1021,7 @@ fn resolve_column_fqn(
         let port = lookup_port(cx, mesh, file, pid, &port_name)?;
         let def = &p.spec.outputs[port];
         let Some(cols) = &def.columns else {
-            return None; // schema in a contract file: checked with contracts
+            return None; // a contract that could not be read (M008)
         };
         let Some(column) = cols.iter().position(|c| c.name.as_str() == parts[3]) else {
             let fqn = format!("{owner}.{}", parts[2]);

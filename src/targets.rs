@@ -52,12 +52,15 @@ builtin!(
     "snowflake/grants.sql",
     "snowflake/masking.sql",
     "snowflake/_names.sql",
+    // ODCS contracts (src/odcs/export.rs): one per output port.
+    "odcs/contract.odcs.yaml",
 );
 
 /// Largest template file meshc reads from a mesh.
 const MAX_TEMPLATE: u64 = 1 << 20;
 
 /// The templates of a build: built-in ones overlaid by the mesh's own.
+#[derive(Clone)]
 pub struct Templates {
     /// Path under the templates folder → text.
     files: BTreeMap<String, Arc<str>>,
@@ -186,6 +189,17 @@ impl Templates {
     /// E401 for a minijinja error, at the template line when the template
     /// comes from the mesh.
     fn error(&self, db: &SourceDb, target: &str, e: &minijinja::Error) -> Diagnostic {
+        self.error_for(db, &format!("target `{target}`"), e)
+    }
+
+    /// [`Templates::error`] for what `subject` names ("target `x`", "the
+    /// contract of `d.p.port`").
+    pub(crate) fn error_for(
+        &self,
+        db: &SourceDb,
+        subject: &str,
+        e: &minijinja::Error,
+    ) -> Diagnostic {
         let name = e.name().unwrap_or("?").to_string();
         let line = e.line();
         let mut chain = String::new();
@@ -201,7 +215,7 @@ impl Templates {
         let mut d = Diagnostic::new(
             Code::E401,
             format!(
-                "template `{name}`{} failed for target `{target}`: {}",
+                "template `{name}`{} failed for {subject}: {}",
                 line.map(|l| format!(" (line {l})")).unwrap_or_default(),
                 e.detail()
                     .map(str::to_string)
@@ -1331,7 +1345,29 @@ fn environment(
     });
     env.add_filter("comment", |s: Option<&str>| comment(s.unwrap_or("")));
     env.add_filter("dollar_quote", |s: &str| dollar_quote(s));
+    // `value | yaml`: a YAML scalar or flow collection (src/odcs/export.rs).
+    env.add_filter("yaml", crate::odcs::export::yaml_filter);
     env
+}
+
+// ------------------------------------------------------------------ ODCS
+
+impl Templates {
+    /// The environment of templates that are not a target's (the ODCS
+    /// contracts): no engine, and in `.yaml`/`.yml` templates every
+    /// `{{ … }}` is written as a YAML scalar (see `odcs::export`).
+    pub fn yaml_environment(&self) -> minijinja::Environment<'static> {
+        let mut env = environment(self, None, &BTreeMap::new());
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".yaml") || name.ends_with(".yml") {
+                crate::odcs::export::YAML_ESCAPE
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
+        env.set_formatter(crate::odcs::export::yaml_formatter);
+        env
+    }
 }
 
 /// A PostgreSQL dollar-quoted string whose tag does not occur in `s`, so

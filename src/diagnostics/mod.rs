@@ -80,6 +80,7 @@ codes! {
     R107, "unknown-source", Error, "an input names no source table";
     R108, "unknown-classification", Error, "a column's classification is not one of the Mesh's `classifications`";
     M007, "governance-config", Error, "a rule setting names an unknown rule or severity, or a domain lowers or ignores a mandatory rule";
+    M008, "contract", Error, "a port's ODCS contract file is missing, outside the mesh, not ODCS v3, or has content meshc cannot map (with the contract file and line)";
     C201, "version-mismatch", Error, "the producer's version does not satisfy the input's requirement";
     C202, "consumes-deprecated", Warning, "an input on a deprecated product";
     C203, "consumes-retired", Error, "an input on a retired product";

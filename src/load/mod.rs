@@ -1,7 +1,9 @@
 //! Load: walk the mesh folder, read every meshc YAML file, parse them in
-//! parallel. Returns the documents plus diagnostics; only I/O problems with
-//! the folder itself (missing, unreadable) are errors.
+//! parallel, then read the ODCS contract files ports name (`contract`).
+//! Returns the documents plus diagnostics; only I/O problems with the
+//! folder itself (missing, unreadable) are errors.
 
+mod contract;
 pub mod parse;
 pub mod sp;
 pub mod syntax;
@@ -19,7 +21,10 @@ pub use syntax::Document;
 /// Everything read from a mesh folder.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The mesh files, then the contract files ports name.
     pub db: SourceDb,
+    /// How many of `db`'s files are mesh files (the first ones).
+    pub mesh_files: usize,
     /// Documents in file order, then document order.
     pub docs: Vec<(FileId, Document)>,
     pub diagnostics: Vec<Diagnostic>,
@@ -139,8 +144,17 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
         diagnostics.extend(r.diagnostics);
         broken.extend(r.broken);
     }
+    let mesh_files = db.len();
+    diagnostics.extend(contract::attach(
+        &mut db,
+        &mut docs,
+        root,
+        &canon_root,
+        &skip,
+    ));
     Ok(Loaded {
         db,
+        mesh_files,
         docs,
         diagnostics,
         broken,

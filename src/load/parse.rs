@@ -150,7 +150,7 @@ fn split_documents(text: &str) -> Vec<DocText<'_>> {
     docs
 }
 
-fn options() -> serde_saphyr::Options {
+pub(crate) fn options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     // A data product is a few KB of YAML; these bounds are far above any real
     // mesh file and far below what would exhaust memory.
@@ -182,6 +182,7 @@ pub fn parse_file(file: FileId, src: &SourceFile) -> FileResult {
             col: 1,
             start: doc.byte,
             len: 1,
+            file: 0,
         };
         match parsed {
             Ok(raw) => raw.finish(file, fallback, &mut out),
@@ -208,6 +209,7 @@ pub fn parse_file(file: FileId, src: &SourceFile) -> FileResult {
                             col,
                             start: start as u32,
                             len: len as u32,
+                            file: 0,
                         }
                     }
                     None => fallback,
@@ -227,27 +229,30 @@ pub fn parse_file(file: FileId, src: &SourceFile) -> FileResult {
     out
 }
 
+/// The span of `loc`, a location in a value of a document of `file`: in
+/// `file`, unless the value was read from another file (a contract's
+/// columns; see [`Loc::file`]).
 pub(crate) fn span(file: FileId, loc: Loc) -> Span {
     Span::new(
-        file,
+        loc.file_or(file),
         loc.start as usize,
         (loc.start + loc.len.max(1)) as usize,
     )
 }
 
 /// A parse failure, classified.
-struct YamlError {
-    code: Code,
-    message: String,
+pub(crate) struct YamlError {
+    pub(crate) code: Code,
+    pub(crate) message: String,
     /// Line and column relative to the document (1-based), when known.
-    line_col: Option<(u32, u32)>,
-    help: Option<String>,
+    pub(crate) line_col: Option<(u32, u32)>,
+    pub(crate) help: Option<String>,
 }
 
 /// Turns a serde-saphyr error into a diagnostic's parts. Classified by the
 /// error's variant: errors the parser raises are syntax (M001), errors a
 /// type raised while reading a well-formed document are schema (M002).
-fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
+pub(crate) fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
     use serde_saphyr::Error as E;
     let e = match e {
         E::WithSnippet { error, .. } => error.as_ref(),
@@ -379,7 +384,7 @@ fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
 
 /// Byte length of the token starting at `start` (a key, a scalar, or one
 /// character), so an error underlines the whole word.
-fn token_len(text: &str, start: usize) -> usize {
+pub(crate) fn token_len(text: &str, start: usize) -> usize {
     let rest = &text[start.min(text.len())..];
     let len: usize = rest
         .chars()

@@ -12,6 +12,8 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::source::FileId;
+
 /// Where a value starts in its file, and how long it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Loc {
@@ -25,6 +27,12 @@ pub struct Loc {
     pub start: u32,
     /// Length in bytes (at least 1 for known locations).
     pub len: u32,
+    /// The file the value was read from when it is not the file of the
+    /// document that holds it: 0 means that document's file (every value
+    /// of a mesh document), n > 0 means `FileId(n - 1)` (a column a port
+    /// took from its ODCS contract file). Read it through [`Loc::file_or`];
+    /// `model::span_of` does.
+    pub file: u32,
 }
 
 impl Loc {
@@ -33,6 +41,7 @@ impl Loc {
         col: 0,
         start: 0,
         len: 0,
+        file: 0,
     };
 
     pub fn is_known(&self) -> bool {
@@ -43,12 +52,24 @@ impl Loc {
     pub fn or(self, fallback: Loc) -> Loc {
         if self.is_known() { self } else { fallback }
     }
+
+    /// The file this location is in, given the file of the document that
+    /// holds the value (`doc_file`).
+    pub fn file_or(self, doc_file: FileId) -> FileId {
+        match self.file {
+            0 => doc_file,
+            n => FileId(n - 1),
+        }
+    }
 }
 
 thread_local! {
     /// (line, byte) of the start of the document being parsed on this thread;
     /// the parser reports positions relative to the document.
     static BASE: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+    /// [`Loc::file`] of every location read on this thread: 0 while a mesh
+    /// document is parsed, the contract file's id + 1 while a contract is.
+    static FILE: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Runs `f` with locations offset by a document's start in its file.
@@ -56,6 +77,16 @@ pub(crate) fn with_base<R>(line: u32, byte: u32, f: impl FnOnce() -> R) -> R {
     let old = BASE.with(|b| b.replace((line, byte)));
     let r = f();
     BASE.with(|b| b.set(old));
+    r
+}
+
+/// Runs `f` (which parses all of `file` as one document) with every
+/// location it reads marked as being in `file`: values read from a
+/// contract file keep pointing into it wherever they are moved.
+pub(crate) fn in_file<R>(file: FileId, f: impl FnOnce() -> R) -> R {
+    let old_file = FILE.with(|c| c.replace(file.0 + 1));
+    let r = with_base(0, 0, f);
+    FILE.with(|c| c.set(old_file));
     r
 }
 
@@ -72,6 +103,7 @@ pub(crate) fn absolute(loc: &serde_saphyr::Location) -> Loc {
         col: loc.column() as u32,
         start: start + base_byte,
         len,
+        file: FILE.with(|c| c.get()),
     }
 }
 

@@ -349,6 +349,12 @@ pub struct Port {
     /// An ODCS v3 file (relative to this file) that holds the schema instead of `columns`.
     #[serde(default)]
     pub contract: Option<Sp<String>>,
+    /// Set by the loader when it took `columns` (and primary key, quality,
+    /// SLA, description) from the `contract` file: that file. Never
+    /// written in YAML.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub contract_file: Option<crate::source::FileId>,
     /// SQL of a `view` port; `{{ ref("domain.product.port") }}` names a relation.
     #[serde(default)]
     pub query: Option<Sp<String>>,

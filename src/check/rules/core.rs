@@ -20,6 +20,7 @@ pub fn doc(code: Code) -> Option<&'static Doc> {
         Code::M005 => &M005,
         Code::M006 => &M006,
         Code::M007 => &M007,
+        Code::M008 => &M008,
         Code::R101 => &R101,
         Code::R102 => &R102,
         Code::R103 => &R103,
@@ -81,6 +82,13 @@ static M007: Doc = Doc {
     why: "A mistyped setting would silently leave a rule on or off; federation lets domains tighten governance, never loosen what the platform made mandatory.",
     bad: "# domains/sales/domain.yaml, with `mandatory: [G304]` in the Mesh\nspec:\n  governance:\n    rules: { ignore: [G304] }\n",
     good: "spec:\n  governance:\n    rules: { severity: { G302: error } }\n",
+};
+
+static M008: Doc = Doc {
+    what: "A port's `contract` names an ODCS v3 file meshc cannot use, or the file says something meshc cannot map. At the `contract:` value: the path is empty, absolute, outside the mesh folder (also through a symbolic link), hidden or in the build folder, or the file does not exist or is not UTF-8 text of at most 16 MiB. In the contract file, at its line: it is not YAML; it has no `apiVersion`, or one that is not `v3.x.y` (ODCS v2 is refused); its `kind` is not `DataContract`; it is not valid ODCS v3 where meshc reads it (an unknown or misspelt field, a value of the wrong type, a missing required field such as `id`, `version`, `status` or a property's `name`); it has no schema object for the port (none, or several and none named like the port); the schema object's `physicalType` is not what the port is (a `table` or `view` port takes a `table` or `view`, a `stream` port a `topic` or `stream`, a `file` port a `file`); the object lists no properties; a property's type cannot be mapped (`logicalType` and `physicalType` disagree, `number` without a precise `physicalType` or `format`, an `array` without `items`, a size or precision no meshc type holds); an SLA property meshc maps (`latency`, `availability`, `retention`) has a value it cannot read or is given twice; the primary key or an SLA value disagrees with what the port writes itself. After any of these errors the port has no columns, as if it had no contract. A quality check or SLA property meshc has no equivalent for is reported as an info (so that `--deny-warnings` still passes): meshc ignores it, and it stays in the contract for the tools that run it.",
+    why: "The contract is the schema consumers rely on, and meshc builds DDL, grants and its checks from it: a contract meshc cannot read in full must not be half-used or guessed at. Pointing at the contract's own line lets the team that owns it fix it.",
+    bad: "# products/orders.yaml\n    - name: orders\n      contract: contracts/orders.odcs.yaml\n# products/contracts/orders.odcs.yaml\napiVersion: v3.1.0\nkind: DataContract\nid: sales-orders\nversion: 1.0.0\nstatus: active\nschema:\n  - name: orders\n    properties:\n      - { name: total, logicalType: number }\n",
+    good: "# products/contracts/orders.odcs.yaml\napiVersion: v3.1.0\nkind: DataContract\nid: sales-orders\nversion: 1.0.0\nstatus: active\nschema:\n  - name: orders\n    properties:\n      - { name: total, logicalType: number, physicalType: \"decimal(12,2)\" }\n",
 };
 
 static R101: Doc = Doc {

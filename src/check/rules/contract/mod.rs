@@ -73,7 +73,8 @@ pub(crate) fn inner_span(file: FileId, value: &Sp<String>, offset: usize, len: u
     while !value.is_char_boundary(to) {
         to += 1;
     }
-    Span::new(file, start + from, start + to)
+    // `whole.file`: the value may have been read from a contract file.
+    Span::new(whole.file, start + from, start + to)
 }
 
 /// The product inputs of `p` that resolved, with their producer and the

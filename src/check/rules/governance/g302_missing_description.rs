@@ -4,13 +4,13 @@ use super::util::blank;
 use crate::check::{Context, Doc, Rule};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::load::Sp;
-use crate::model::{ProductId, port_columns, span_of};
+use crate::model::{ProductId, contract_unusable, port_columns, span_of};
 use crate::source::FileId;
 
 pub struct MissingDescription;
 
 pub static DOC: Doc = Doc {
-    what: "A data product (`metadata.description`), one of its output ports or a column of one of its ports has no description; an empty or whitespace-only description counts as none. There is one finding per node that lacks one. Sources, source tables and their columns are not checked: they describe an operational system, not a product's interface. A port whose schema is in a `contract` file is checked for its own description only.",
+    what: "A data product (`metadata.description`), one of its output ports or a column of one of its ports has no description; an empty or whitespace-only description counts as none. There is one finding per node that lacks one. Sources, source tables and their columns are not checked: they describe an operational system, not a product's interface. The columns a port takes from its `contract` file are checked too, and their findings point into that file (ODCS `description`); a port whose contract file could not be used (M008) is not checked for its own description, which the contract may hold.",
     why: "A data product is only self-serve when a consumer can understand it without asking its owner. Descriptions are what the documentation site, the ODCS contracts and the comments in the DDL show.",
     bad: "metadata:\n  name: orders\n  domain: sales\n  owner: sales_data\nspec:\n  outputs:\n    - name: orders\n      columns:\n        - { name: order_id, type: bigint }\n",
     good: "metadata:\n  name: orders\n  domain: sales\n  owner: sales_data\n  description: All confirmed customer orders, one row per order.\nspec:\n  outputs:\n    - name: orders\n      description: One row per confirmed order.\n      columns:\n        - { name: order_id, type: bigint, description: Order number. }\n",
@@ -57,6 +57,9 @@ impl Rule for MissingDescription {
         );
         for port in &p.spec.outputs {
             let port_fqn = || format!("{}.{}", p.fqn, port.name.as_str());
+            if contract_unusable(port) {
+                continue; // M008; the description may be in the contract
+            }
             check(
                 p.file,
                 || format!("port `{}`", port_fqn()),

@@ -4,12 +4,12 @@ use super::util::blank;
 use crate::check::{Context, Doc, Rule};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::load::syntax::Visibility;
-use crate::model::{ProductId, port_visibility, span_of};
+use crate::model::{ProductId, contract_unusable, port_visibility, span_of};
 
 pub struct MissingSla;
 
 pub static DOC: Doc = Doc {
-    what: "A `public` port has no `sla.freshness` (no `sla`, no `freshness` in it, or an empty one). Ports with `domain` or `restricted` visibility are not checked.",
+    what: "A `public` port has no `sla.freshness` (no `sla`, no `freshness` in it, or an empty one). Ports with `domain` or `restricted` visibility are not checked. A port with a `contract` file takes its SLA from it (ODCS `latency`); one whose contract file could not be used (M008) is not checked.",
     why: "Anyone may build on a public port, and every consumer needs to know how stale its data can be to schedule its own pipeline. Freshness is the one service level every public port must state.",
     bad: "outputs:\n  - name: orders\n    visibility: public\n    sla: { availability: \"99.5%\" }\n",
     good: "outputs:\n  - name: orders\n    visibility: public\n    sla: { freshness: 6h, availability: \"99.5%\" }\n",
@@ -23,7 +23,7 @@ impl Rule for MissingSla {
     fn check_product(&self, cx: &Context, product: ProductId, out: &mut Vec<Diagnostic>) {
         let p = cx.mesh.product(product);
         for port in &p.spec.outputs {
-            if port_visibility(port) != Visibility::Public {
+            if port_visibility(port) != Visibility::Public || contract_unusable(port) {
                 continue;
             }
             let freshness = port.sla.as_ref().and_then(|s| s.freshness.as_ref());

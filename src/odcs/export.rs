@@ -1,0 +1,1344 @@
+//! ODCS export (SPEC §6): `contracts/<domain>/<product>/<port>.odcs.yaml`,
+//! one Open Data Contract Standard v3.1.0 contract per output port.
+//!
+//! Like every emitted text file, a contract comes from a minijinja template:
+//! `odcs/contract.odcs.yaml` (built in; a mesh's `spec.templates` folder
+//! overrides it by path, and files starting with `_` beside it are partials
+//! for `{% include %}` and `{% import %}`). It is rendered once per output
+//! port, in parallel, straight into the staging folder.
+//!
+//! What meshc knows is mapped to ODCS here, in Rust, and handed to the
+//! template as values named after the ODCS fields they fill (the mapping
+//! table is in the book's ODCS page); the template decides the layout.
+//!
+//! **YAML safety.** In a template whose name ends in `.yaml` or `.yml`,
+//! every `{{ … }}` is written as a YAML scalar by [`write_yaml`] (strings
+//! plain when that is unambiguous, else double-quoted with escapes; lists
+//! and maps as flow collections), so no text from the mesh can add a key,
+//! end a scalar or change a type. The `yaml` filter does the same anywhere
+//! and marks its result as already written; `| safe` writes raw text.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use minijinja::value::{Enumerator, Object, ObjectRepr};
+use minijinja::{Error, ErrorKind, Output, State, Value};
+
+use crate::access::{self, Names};
+use crate::classify::Classes;
+use crate::emit::Staging;
+use crate::load::syntax::{Column, Masking, Port, PortType, QualityType};
+use crate::model::{ColumnRef, Mesh, ProductId, TeamId, port_columns, port_visibility};
+use crate::source::SourceDb;
+use crate::targets::{Failure, Templates};
+use crate::types::{Engine, LogicalType, physical_str};
+
+/// The ODCS version meshc writes: the newest with an official JSON Schema,
+/// which datacontract-cli validates against.
+pub const API_VERSION: &str = "v3.1.0";
+
+/// The template a contract is rendered from, under the templates folder.
+pub const TEMPLATE: &str = "odcs/contract.odcs.yaml";
+
+/// Where a port's contract goes, relative to OUT.
+pub fn contract_path(domain: &str, product: &str, port: &str) -> String {
+    format!("contracts/{domain}/{product}/{port}.odcs.yaml")
+}
+
+/// A contract's `id`: stable as long as the port keeps its name, and unique
+/// in a mesh (`urn:meshc:<domain>.<product>.<port>`).
+pub fn contract_id(port_fqn: &str) -> String {
+    format!("urn:meshc:{port_fqn}")
+}
+
+// ------------------------------------------------------------------ YAML scalars
+
+/// Writes `v` as YAML: a string plain when it cannot be read as anything
+/// else, otherwise double-quoted (a JSON string, with the characters YAML
+/// 1.1 readers fold or refuse escaped too); none as `null`; sequences and
+/// maps as flow collections of the same. The result is one line.
+pub fn write_yaml(out: &mut impl fmt::Write, v: &Value) -> Result<(), Error> {
+    use minijinja::value::ValueKind as K;
+    match v.kind() {
+        K::Undefined | K::None => out.write_str("null")?,
+        K::Bool => out.write_str(if v.is_true() { "true" } else { "false" })?,
+        K::Number => {
+            if let Some(i) = v.as_i64() {
+                write!(out, "{i}")?;
+            } else {
+                match f64::try_from(v.clone()) {
+                    Ok(f) if f.is_nan() => out.write_str(".nan")?,
+                    Ok(f) if f.is_infinite() => {
+                        out.write_str(if f < 0.0 { "-.inf" } else { ".inf" })?
+                    }
+                    // Integers beyond i64 and finite floats: minijinja
+                    // prints floats with a `.`, which YAML reads as floats.
+                    _ => write!(out, "{v}")?,
+                }
+            }
+        }
+        K::String => write_str(out, v.as_str().unwrap_or_default())?,
+        K::Seq | K::Iterable => {
+            out.write_char('[')?;
+            for (i, item) in v.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.write_str(", ")?;
+                }
+                write_yaml(out, &item)?;
+            }
+            out.write_char(']')?;
+        }
+        K::Map => {
+            out.write_char('{')?;
+            for (i, key) in v.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.write_str(", ")?;
+                }
+                let value = v.get_item(&key)?;
+                match key.as_str() {
+                    Some(k) => write_str(out, k)?,
+                    None => write_str(out, &key.to_string())?,
+                }
+                out.write_str(": ")?;
+                write_yaml(out, &value)?;
+            }
+            out.write_char('}')?;
+        }
+        K::Invalid => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("cannot write an invalid value as YAML: {v}"),
+            ));
+        }
+        _ => write_str(out, &v.to_string())?,
+    }
+    Ok(())
+}
+
+/// Words YAML 1.1 or 1.2 reads as booleans or null when plain.
+const SPECIAL_WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
+
+/// Whether `s` can be written plain and is read back as the same string by
+/// YAML 1.1 and 1.2 readers, in block and flow context: a letter or `_`,
+/// then letters, digits, `_`, `.` and `-`, and not a boolean or null word.
+fn plain_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        && !SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
+}
+
+/// Writes a string scalar: plain when [`plain_ok`], else double-quoted.
+/// Escaped: `"` and `\`, every C0 and C1 control character and DEL, the
+/// line and paragraph separators (YAML 1.1 folds them), the byte-order mark
+/// and the non-characters U+FFFE/U+FFFF (YAML 1.1 readers refuse them).
+fn write_str(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    if plain_ok(s) {
+        return out.write_str(s);
+    }
+    out.write_char('"')?;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc: Option<&str> = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\t' => Some("\\t"),
+            '\r' => Some("\\r"),
+            c if (c as u32) < 0x20
+                || (0x7f..=0x9f).contains(&(c as u32))
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ) =>
+            {
+                None
+            }
+            _ => continue,
+        };
+        out.write_str(&s[start..i])?;
+        match esc {
+            Some(e) => out.write_str(e)?,
+            None => write!(out, "\\u{:04x}", c as u32)?,
+        }
+        start = i + c.len_utf8();
+    }
+    out.write_str(&s[start..])?;
+    out.write_char('"')
+}
+
+/// The `yaml` filter: the value as a YAML scalar or flow collection, marked
+/// safe so it is written as is.
+pub fn yaml_filter(v: &Value) -> Result<Value, Error> {
+    let mut s = String::new();
+    write_yaml(&mut s, v)?;
+    Ok(Value::from_safe_string(s))
+}
+
+/// The auto-escape mode of `.yaml`/`.yml` templates.
+pub const YAML_ESCAPE: minijinja::AutoEscape = minijinja::AutoEscape::Custom("yaml");
+
+/// The formatter of the contract environment: in YAML templates every
+/// `{{ … }}` goes through [`write_yaml`] unless it is marked safe.
+pub fn yaml_formatter(out: &mut Output, state: &State, v: &Value) -> Result<(), Error> {
+    if state.auto_escape() == YAML_ESCAPE {
+        if v.is_safe() {
+            out.write_str(v.as_str().unwrap_or_default())?;
+            Ok(())
+        } else {
+            write_yaml(out, v)
+        }
+    } else {
+        minijinja::escape_formatter(out, state, v)
+    }
+}
+
+// ------------------------------------------------------------------ export
+
+/// Renders the contract of every output port into `stage`, in parallel.
+/// Returns the paths written; template failures are E401 diagnostics
+/// (one per distinct message: a broken template fails every port alike).
+pub fn write(
+    mesh: &Mesh,
+    classes: &Classes,
+    names: &Names,
+    db: &SourceDb,
+    templates: &Templates,
+    stage: &Staging,
+) -> Result<Vec<String>, Failure> {
+    use rayon::prelude::*;
+    let env = templates.yaml_environment();
+    let jobs: Vec<(ProductId, usize)> = mesh
+        .product_ids()
+        .flat_map(|pid| (0..mesh.product(pid).spec.outputs.len()).map(move |x| (pid, x)))
+        .collect();
+    if jobs.is_empty() || std::env::var_os("MESHC_NO_CONTRACTS_TMP").is_some() {
+        return Ok(Vec::new());
+    }
+    let tpl = env
+        .get_template(TEMPLATE)
+        .map_err(|e| Failure::Templates(vec![templates.error_for(db, "contracts", &e)]))?;
+    let shared = Shared::new(mesh, names);
+    let failed = AtomicBool::new(false);
+    let results: Vec<Result<Option<String>, Failure>> = jobs
+        .par_iter()
+        .map_init(
+            || (TypeCache::default(), Vec::with_capacity(64 << 10)),
+            |(cache, buf), &(pid, x)| {
+                if failed.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                let p = mesh.product(pid);
+                let port = &p.spec.outputs[x];
+                let t0 = std::time::Instant::now();
+                let ctx = shared.context(mesh, classes, names, cache, pid, x);
+                let t1 = std::time::Instant::now();
+                buf.clear();
+                tpl.render_captured_to(ctx, &mut *buf).map_err(|e| {
+                    failed.store(true, Ordering::Relaxed);
+                    Failure::Templates(vec![templates.error_for(
+                        db,
+                        &format!("the contract of `{}.{}`", p.fqn, port.name.as_str()),
+                        &e,
+                    )])
+                })?;
+                let t2 = std::time::Instant::now();
+                // One write per file: the staging writer's large buffer is
+                // not needed for a few kilobytes.
+                let rel = contract_path(&p.domain_name, &p.name, port.name.as_str());
+                let mut file = stage
+                    .create(&rel)
+                    .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+                    .map_err(Failure::Io)?;
+                let t3 = std::time::Instant::now();
+                std::io::Write::write_all(&mut file, buf).map_err(Failure::Io)?;
+                let t4 = std::time::Instant::now();
+                T_CTX.fetch_add((t1 - t0).as_nanos() as u64, Ordering::Relaxed);
+                T_RENDER.fetch_add((t2 - t1).as_nanos() as u64, Ordering::Relaxed);
+                T_CREATE.fetch_add((t3 - t2).as_nanos() as u64, Ordering::Relaxed);
+                T_FLUSH.fetch_add((t4 - t3).as_nanos() as u64, Ordering::Relaxed);
+                Ok(Some(rel))
+            },
+        )
+        .collect();
+    if std::env::var_os("MESHC_ODCS_TIME").is_some() {
+        eprintln!(
+            "odcs: ctx {}ms create {}ms render {}ms flush {}ms",
+            T_CTX.load(Ordering::Relaxed) / 1_000_000,
+            T_CREATE.load(Ordering::Relaxed) / 1_000_000,
+            T_RENDER.load(Ordering::Relaxed) / 1_000_000,
+            T_FLUSH.load(Ordering::Relaxed) / 1_000_000
+        );
+    }
+    let mut written = Vec::with_capacity(results.len());
+    let mut diags: Vec<crate::diagnostics::Diagnostic> = Vec::new();
+    for r in results {
+        match r {
+            Ok(Some(rel)) => written.push(rel),
+            Ok(None) => {}
+            Err(Failure::Io(e)) => return Err(Failure::Io(e)),
+            Err(Failure::Templates(d)) => {
+                for d in d {
+                    if !diags.iter().any(|o| o.message == d.message) {
+                        diags.push(d);
+                    }
+                }
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(written)
+    } else {
+        Err(Failure::Templates(diags))
+    }
+}
+
+static T_CTX: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static T_CREATE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static T_RENDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static T_FLUSH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// What every contract shares, as template values made once.
+struct Shared {
+    mesh: Value,
+    empty: Value,
+    /// Per team: its `team` value and its support channels.
+    teams: Vec<(Value, Value)>,
+    /// Per schema name: the servers (one per Mesh target).
+    servers: HashMap<String, Value>,
+    /// The targets: name and built-in engine, for physical types.
+    targets: Arc<Vec<(Value, Option<Engine>)>>,
+}
+
+impl Shared {
+    fn new(mesh: &Mesh, names: &Names) -> Shared {
+        let root = mesh.root.as_ref();
+        let mesh_value = Value::from_iter([
+            ("name", opt(root.map(|r| r.metadata.name.as_str()))),
+            (
+                "title",
+                opt(root
+                    .and_then(|r| r.metadata.title.as_ref())
+                    .map(|t| t.as_str())),
+            ),
+        ]);
+        let teams = mesh
+            .teams
+            .iter()
+            .map(|t| {
+                let contact = t.spec.contact.as_ref();
+                let team = Value::from_iter([
+                    ("name", Value::from(t.name.as_str())),
+                    ("title", opt(t.metadata.title.as_ref().map(|s| s.as_str()))),
+                    (
+                        "description",
+                        opt(t.metadata.description.as_ref().map(|s| s.as_str())),
+                    ),
+                    (
+                        "members",
+                        Value::from(
+                            t.spec
+                                .members
+                                .iter()
+                                .map(|m| Value::from(m.as_str()))
+                                .collect::<Vec<_>>(),
+                        ),
+                    ),
+                ]);
+                let mut support = Vec::new();
+                if let Some(email) = contact.and_then(|c| c.email.as_ref()) {
+                    support.push(Value::from_iter([
+                        ("channel", Value::from(email.as_str())),
+                        ("tool", Value::from("email")),
+                        ("url", Value::from(format!("mailto:{}", email.as_str()))),
+                    ]));
+                }
+                if let Some(chat) = contact.and_then(|c| c.chat.as_ref()) {
+                    support.push(Value::from_iter([
+                        ("channel", Value::from(chat.as_str())),
+                        ("tool", Value::from("other")),
+                        ("url", Value::from(())),
+                    ]));
+                }
+                (team, Value::from(support))
+            })
+            .collect();
+        let targets: &[crate::load::Sp<crate::load::syntax::Target>] =
+            root.map(|r| r.spec.targets.as_slice()).unwrap_or(&[]);
+        let mut servers = HashMap::new();
+        for schema in names.schema.values() {
+            servers.entry(schema.clone()).or_insert_with(|| {
+                Value::from(
+                    targets
+                        .iter()
+                        .map(|t| server(t, schema))
+                        .collect::<Vec<_>>(),
+                )
+            });
+        }
+        Shared {
+            mesh: mesh_value,
+            empty: Value::from(Vec::<Value>::new()),
+            teams,
+            servers,
+            targets: Arc::new(
+                targets
+                    .iter()
+                    .map(|t| {
+                        (
+                            Value::from(t.name.as_str()),
+                            Engine::parse(t.engine.as_str()),
+                        )
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The template context of one port's contract.
+    fn context(
+        &self,
+        mesh: &Mesh,
+        classes: &Classes,
+        names: &Names,
+        cache: &mut TypeCache,
+        pid: ProductId,
+        x: usize,
+    ) -> Value {
+        let p = mesh.product(pid);
+        let port = &p.spec.outputs[x];
+        let port_fqn = format!("{}.{}", p.fqn, port.name.as_str());
+        let kind = port
+            .port_type
+            .as_ref()
+            .map(|t| t.value)
+            .unwrap_or(PortType::Table);
+        let relation = access::is_relation(port);
+        let schema = names.schema_of(&p.domain_name);
+        let deprecation = p.spec.deprecation.as_ref();
+        let product = Value::from_iter([
+            ("name", Value::from(p.name.as_str())),
+            ("fqn", Value::from(p.fqn.as_str())),
+            ("domain", Value::from(p.domain_name.as_str())),
+            ("title", opt(p.metadata.title.as_ref().map(|s| s.as_str()))),
+            (
+                "description",
+                opt(p.metadata.description.as_ref().map(|s| s.as_str())),
+            ),
+            ("version", opt(p.spec.version.as_ref().map(|s| s.as_str()))),
+            ("status", Value::from(p.status().as_str())),
+            (
+                "tags",
+                Value::from(
+                    p.metadata
+                        .tags
+                        .iter()
+                        .map(|t| Value::from(t.as_str()))
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+            (
+                "sunset",
+                opt(deprecation
+                    .and_then(|d| d.sunset.as_ref())
+                    .map(|s| s.as_str())),
+            ),
+            (
+                "replaced_by",
+                opt(deprecation
+                    .and_then(|d| d.replaced_by.as_ref())
+                    .map(|s| s.as_str())),
+            ),
+        ]);
+        let (columns, schema_quality) = columns(mesh, classes, &self.targets, cache, pid, x, port);
+        let (physical_name, masked_physical_name, physical_types) = if relation {
+            (
+                Value::from(names.relation[pid.idx()][x].as_str()),
+                if access::has_masked(port) {
+                    Value::from(names.masked[pid.idx()][x].as_str())
+                } else {
+                    Value::from(())
+                },
+                physical_types(&self.targets, &columns),
+            )
+        } else {
+            (Value::from(()), Value::from(()), Value::from(()))
+        };
+        let port_value = Value::from_iter([
+            ("name", Value::from(port.name.as_str())),
+            ("fqn", Value::from(port_fqn.as_str())),
+            ("type", Value::from(kind.as_str())),
+            (
+                "physical_type",
+                Value::from(match kind {
+                    PortType::Table => "table",
+                    PortType::View => "view",
+                    PortType::Stream => "topic",
+                    PortType::File => "file",
+                }),
+            ),
+            ("visibility", Value::from(port_visibility(port).as_str())),
+            (
+                "description",
+                opt(port.description.as_ref().map(|s| s.as_str())),
+            ),
+            ("physical_name", physical_name),
+            ("masked_physical_name", masked_physical_name),
+            (
+                "schema_name",
+                if relation {
+                    Value::from(schema)
+                } else {
+                    Value::from(())
+                },
+            ),
+            ("physical_types", physical_types),
+            ("query", opt(port.query.as_ref().map(|s| s.as_str()))),
+            (
+                "primary_key",
+                Value::from(
+                    port.primary_key
+                        .iter()
+                        .map(|k| Value::from(k.as_str()))
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+            ("columns", Value::from_object(ColList(Arc::new(columns)))),
+            ("quality", Value::from(schema_quality)),
+            ("sla", sla(port, p.spec.deprecation.as_ref())),
+        ]);
+        let (team, support) = match p.owner {
+            Some(TeamId(t)) => self.teams[t as usize].clone(),
+            None => (Value::from(()), self.empty.clone()),
+        };
+        let servers = if relation {
+            self.servers
+                .get(schema)
+                .cloned()
+                .unwrap_or(self.empty.clone())
+        } else {
+            self.empty.clone()
+        };
+        minijinja::context! {
+            meshc_version => env!("CARGO_PKG_VERSION"),
+            api_version => API_VERSION,
+            id => contract_id(&port_fqn),
+            mesh => self.mesh.clone(),
+            product => product,
+            port => port_value,
+            team => team,
+            support => support,
+            servers => servers,
+        }
+    }
+}
+
+fn opt(s: Option<&str>) -> Value {
+    s.map(Value::from).unwrap_or(Value::from(()))
+}
+
+// ------------------------------------------------------------------ servers
+
+/// ODCS server types of the built-in engines: the type, the fields the
+/// official JSON Schema requires besides `schema` (which comes from the
+/// naming), and the fields it allows. A target whose options lack a
+/// required field is written as `type: custom`, with the engine in
+/// `customProperties`: meshc does not invent hosts or ports.
+fn server_type(
+    engine: &str,
+) -> Option<(
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+)> {
+    match engine {
+        "postgres" => Some((
+            "postgres",
+            &["host", "port", "database"],
+            &["host", "port", "database"],
+        )),
+        "trino" => Some((
+            "trino",
+            &["host", "port", "catalog"],
+            &["host", "port", "catalog"],
+        )),
+        "snowflake" => Some((
+            "snowflake",
+            &["account", "database"],
+            &["account", "database", "host", "port", "warehouse"],
+        )),
+        _ => None,
+    }
+}
+
+/// Target options that are ODCS server fields (all of them allowed on a
+/// `custom` server): name, and whether the value is an integer (else a
+/// string).
+const SERVER_FIELDS: &[(&str, bool)] = &[
+    ("account", false),
+    ("catalog", false),
+    ("database", false),
+    ("host", false),
+    ("port", true),
+    ("warehouse", false),
+];
+
+/// One Mesh target as an ODCS server holding `schema`. Options that are
+/// no field of the server's type are kept in its `customProperties`.
+fn server(t: &crate::load::Sp<crate::load::syntax::Target>, schema: &str) -> Value {
+    let engine = t.engine.as_str();
+    let mut fields: Vec<(&str, Value)> = Vec::new();
+    let mut custom: Vec<(&str, Value)> = Vec::new();
+    let mut environment = Value::from(());
+    let mut description = Value::from(());
+    for (k, v) in &t.options {
+        let known = SERVER_FIELDS.iter().find(|(f, _)| f == k);
+        match (known, v) {
+            (Some((f, false)), serde_json::Value::String(s)) => {
+                fields.push((f, Value::from(s.as_str())))
+            }
+            (Some((f, true)), serde_json::Value::Number(n)) if n.is_u64() => {
+                fields.push((f, Value::from(n.as_u64())))
+            }
+            (None, serde_json::Value::String(s)) if k == "environment" => {
+                environment = Value::from(s.as_str())
+            }
+            (None, serde_json::Value::String(s)) if k == "description" => {
+                description = Value::from(s.as_str())
+            }
+            _ => custom.push((k.as_str(), Value::from_serialize(v))),
+        }
+    }
+    let has = |f: &str| fields.iter().any(|(k, _)| *k == f);
+    let odcs_type = match server_type(engine) {
+        Some((ty, required, allowed)) if required.iter().all(|f| has(f)) => {
+            // Fields the type does not have move to customProperties.
+            let (keep, other): (Vec<_>, Vec<_>) =
+                fields.into_iter().partition(|(k, _)| allowed.contains(k));
+            fields = keep;
+            custom.extend(other);
+            ty
+        }
+        _ => {
+            custom.push(("engine", Value::from(engine)));
+            "custom"
+        }
+    };
+    fields.push(("schema", Value::from(schema)));
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    custom.sort_by(|a, b| a.0.cmp(b.0));
+    Value::from_iter([
+        ("server", Value::from(t.name.as_str())),
+        ("type", Value::from(odcs_type)),
+        ("engine", Value::from(engine)),
+        ("description", description),
+        ("environment", environment),
+        (
+            "fields",
+            Value::from(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| Value::from_iter([("name", Value::from(k)), ("value", v)]))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        (
+            "custom_properties",
+            Value::from(
+                custom
+                    .into_iter()
+                    .map(|(k, v)| custom_property(k, v))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+    ])
+}
+
+fn custom_property(name: &str, value: Value) -> Value {
+    Value::from_iter([("property", Value::from(name)), ("value", value)])
+}
+
+// ------------------------------------------------------------------ SLA
+
+/// A duration or percentage as written (`6h`, `99.5%`): its number and
+/// the ODCS unit, when it parses.
+fn amount(s: &str) -> Option<(Value, &'static str)> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = (&s[..split], s[split..].trim());
+    let unit = match unit {
+        "%" => "percent",
+        "s" | "sec" | "secs" | "second" | "seconds" => "seconds",
+        "m" | "min" | "mins" | "minute" | "minutes" => "minutes",
+        "h" | "hr" | "hrs" | "hour" | "hours" => "hours",
+        "d" | "day" | "days" => "days",
+        "w" | "wk" | "week" | "weeks" => "weeks",
+        "mo" | "month" | "months" => "months",
+        "y" | "yr" | "yrs" | "year" | "years" => "years",
+        _ => return None,
+    };
+    if num.is_empty() || num.starts_with('.') || num.ends_with('.') || num.matches('.').count() > 1
+    {
+        return None;
+    }
+    let value = if num.contains('.') {
+        Value::from(num.parse::<f64>().ok()?)
+    } else {
+        Value::from(num.parse::<u64>().ok()?)
+    };
+    Some((value, unit))
+}
+
+/// `slaProperties`: freshness → `latency` (ODCS prefers it to freshness),
+/// availability, retention, and a deprecated product's sunset →
+/// `endOfLife`. A value that does not parse as a number and unit is kept
+/// as written, without a unit.
+fn sla(
+    port: &Port,
+    deprecation: Option<&crate::load::Sp<crate::load::syntax::Deprecation>>,
+) -> Value {
+    let mut out = Vec::new();
+    let mut push = |property: &str, written: &str| {
+        let (value, unit) = match amount(written) {
+            Some((v, u)) => (v, Value::from(u)),
+            None => (Value::from(written), Value::from(())),
+        };
+        out.push(Value::from_iter([
+            ("property", Value::from(property)),
+            ("value", value),
+            ("unit", unit),
+        ]));
+    };
+    if let Some(sla) = &port.sla {
+        if let Some(f) = &sla.freshness {
+            push("latency", f.as_str());
+        }
+        if let Some(a) = &sla.availability {
+            push("availability", a.as_str());
+        }
+        if let Some(r) = &sla.retention {
+            push("retention", r.as_str());
+        }
+    }
+    if let Some(s) = deprecation.and_then(|d| d.sunset.as_ref()) {
+        out.push(Value::from_iter([
+            ("property", Value::from("endOfLife")),
+            ("value", Value::from(s.as_str())),
+            ("unit", Value::from(())),
+        ]));
+    }
+    Value::from(out)
+}
+
+// ------------------------------------------------------------------ quality
+
+/// A quality entry: an ODCS library metric, or a custom (`engine: meshc`)
+/// check for what ODCS has no metric for.
+fn library(
+    metric: &str,
+    operator: &str,
+    operand: Value,
+    arguments: Value,
+    dimension: &str,
+    description: Value,
+) -> Value {
+    Value::from_iter([
+        ("type", Value::from("library")),
+        ("metric", Value::from(metric)),
+        ("operator", Value::from(operator)),
+        ("operand", operand),
+        ("arguments", arguments),
+        ("dimension", Value::from(dimension)),
+        ("description", description),
+        ("engine", Value::from(())),
+        ("implementation", Value::from(())),
+    ])
+}
+
+fn custom(implementation: Value, dimension: &str, description: Value) -> Value {
+    Value::from_iter([
+        ("type", Value::from("custom")),
+        ("metric", Value::from(())),
+        ("operator", Value::from(())),
+        ("operand", Value::from(())),
+        ("arguments", Value::from(())),
+        ("dimension", Value::from(dimension)),
+        ("description", description),
+        ("engine", Value::from("meshc")),
+        ("implementation", implementation),
+    ])
+}
+
+/// The port's quality rules as ODCS entries: per column (by index) and at
+/// the schema level; and which columns a one-column `unique` rule covers.
+fn quality(
+    port: &Port,
+    cols: &[crate::load::Sp<Column>],
+) -> (Vec<Vec<Value>>, Vec<Value>, Vec<bool>) {
+    let mut per_col: Vec<Vec<Value>> = vec![Vec::new(); cols.len()];
+    let mut unique = vec![false; cols.len()];
+    let mut schema = Vec::new();
+    let index = |name: &str| cols.iter().position(|c| c.name.as_str() == name);
+    for q in &port.quality {
+        let named: Vec<&str> = q
+            .column
+            .iter()
+            .chain(q.columns.iter())
+            .map(|c| c.as_str())
+            .collect();
+        let description = opt(q.description.as_ref().map(|d| d.as_str()));
+        // Rules on a column that is not there (R105 reports them) go to
+        // the schema level, naming it.
+        let mut place = |name: Option<&str>, entry: Value| match name.and_then(index) {
+            Some(i) => per_col[i].push(entry),
+            None => schema.push(entry),
+        };
+        let zero = || Value::from(0);
+        match q.check.value {
+            QualityType::NotNull => {
+                for c in &named {
+                    place(
+                        Some(c),
+                        library(
+                            "nullValues",
+                            "mustBe",
+                            zero(),
+                            Value::from(()),
+                            "completeness",
+                            description.clone(),
+                        ),
+                    );
+                }
+            }
+            QualityType::Unique => match named.as_slice() {
+                [one] => {
+                    if let Some(i) = index(one) {
+                        unique[i] = true;
+                    }
+                    place(
+                        Some(one),
+                        library(
+                            "duplicateValues",
+                            "mustBe",
+                            zero(),
+                            Value::from(()),
+                            "uniqueness",
+                            description,
+                        ),
+                    );
+                }
+                many => {
+                    let arguments = if many.is_empty() {
+                        Value::from(())
+                    } else {
+                        Value::from_iter([(
+                            "properties",
+                            Value::from(many.iter().map(|c| Value::from(*c)).collect::<Vec<_>>()),
+                        )])
+                    };
+                    place(
+                        None,
+                        library(
+                            "duplicateValues",
+                            "mustBe",
+                            zero(),
+                            arguments,
+                            "uniqueness",
+                            description,
+                        ),
+                    );
+                }
+            },
+            QualityType::AcceptedValues => {
+                let valid = Value::from_iter([(
+                    "validValues",
+                    Value::from(
+                        q.values
+                            .iter()
+                            .map(|v| Value::from_serialize(&v.value))
+                            .collect::<Vec<_>>(),
+                    ),
+                )]);
+                for c in &named {
+                    place(
+                        Some(c),
+                        library(
+                            "invalidValues",
+                            "mustBe",
+                            zero(),
+                            valid.clone(),
+                            "conformity",
+                            description.clone(),
+                        ),
+                    );
+                }
+            }
+            QualityType::Freshness => {
+                let check = |column: Option<&str>| {
+                    let mut imp: Vec<(&str, Value)> = vec![("type", Value::from("freshness"))];
+                    if let Some(c) = column {
+                        imp.push(("column", Value::from(c)));
+                    }
+                    if let Some(m) = &q.max_age {
+                        imp.push(("maxAge", Value::from(m.as_str())));
+                    }
+                    custom(Value::from_iter(imp), "timeliness", description.clone())
+                };
+                if named.is_empty() {
+                    place(None, check(None));
+                }
+                for c in &named {
+                    place(Some(c), check(Some(c)));
+                }
+            }
+            QualityType::RowCount => {
+                let min = q.min.as_ref().map(|m| m.value);
+                let max = q.max.as_ref().map(|m| m.value);
+                let (op, operand) = match (min, max) {
+                    (Some(a), Some(b)) if a == b => ("mustBe", Value::from(a)),
+                    (Some(a), Some(b)) => ("mustBeBetween", Value::from(vec![a, b])),
+                    (Some(a), None) => ("mustBeGreaterOrEqualTo", Value::from(a)),
+                    (None, Some(b)) => ("mustBeLessOrEqualTo", Value::from(b)),
+                    (None, None) => ("mustBeGreaterOrEqualTo", Value::from(0)),
+                };
+                place(
+                    None,
+                    library(
+                        "rowCount",
+                        op,
+                        operand,
+                        Value::from(()),
+                        "completeness",
+                        description,
+                    ),
+                );
+            }
+        }
+    }
+    (per_col, schema, unique)
+}
+
+// ------------------------------------------------------------------ columns
+
+/// The ODCS view of a logical type: `logicalType`, `logicalTypeOptions`,
+/// and for arrays and structs the `items` or `properties` (nested
+/// properties as maps, written as flow collections).
+struct TypeInfo {
+    /// The logical type in meshc's canonical spelling (the ODCS
+    /// `physicalType`); as written when it does not parse.
+    written: Value,
+    logical: Value,
+    options: Value,
+    items: Value,
+    properties: Value,
+    /// Per target: the physical type (none where the engine is not built in
+    /// or cannot hold the type).
+    physical: Vec<Value>,
+}
+
+/// Types seen by one worker thread, by their text: columns share few.
+#[derive(Default)]
+struct TypeCache(HashMap<String, Arc<TypeInfo>>);
+
+impl TypeCache {
+    fn get(&mut self, written: &str, targets: &[(Value, Option<Engine>)]) -> Arc<TypeInfo> {
+        if let Some(t) = self.0.get(written) {
+            return t.clone();
+        }
+        let info = match LogicalType::parse(written) {
+            Ok(t) => {
+                let (logical, options, items, properties) = odcs_type(&t);
+                let physical = targets
+                    .iter()
+                    .map(|(_, engine)| {
+                        engine
+                            .and_then(|e| physical_str(e, &t).ok())
+                            .map(|p| Value::from(p.as_ref()))
+                            .unwrap_or(Value::from(()))
+                    })
+                    .collect();
+                TypeInfo {
+                    written: Value::from(t.to_string()),
+                    logical: Value::from(logical),
+                    options,
+                    items,
+                    properties,
+                    physical,
+                }
+            }
+            // C206 reports it; the contract keeps the text.
+            Err(_) => TypeInfo {
+                written: Value::from(written),
+                logical: Value::from(()),
+                options: Value::from(()),
+                items: Value::from(()),
+                properties: Value::from(()),
+                physical: Vec::new(),
+            },
+        };
+        let info = Arc::new(info);
+        self.0.insert(written.to_string(), info.clone());
+        info
+    }
+}
+
+/// `logicalType`, `logicalTypeOptions`, `items`, `properties` of a type.
+fn odcs_type(t: &LogicalType) -> (&'static str, Value, Value, Value) {
+    use LogicalType as T;
+    let none = || Value::from(());
+    let opts = |pairs: &[(&str, Value)]| Value::from_iter(pairs.iter().cloned());
+    match t {
+        T::Boolean => ("boolean", none(), none(), none()),
+        T::Smallint => (
+            "integer",
+            opts(&[("format", Value::from("i16"))]),
+            none(),
+            none(),
+        ),
+        T::Integer => (
+            "integer",
+            opts(&[("format", Value::from("i32"))]),
+            none(),
+            none(),
+        ),
+        T::Bigint => (
+            "integer",
+            opts(&[("format", Value::from("i64"))]),
+            none(),
+            none(),
+        ),
+        T::Decimal { .. } => ("number", none(), none(), none()),
+        T::Real => (
+            "number",
+            opts(&[("format", Value::from("f32"))]),
+            none(),
+            none(),
+        ),
+        T::Double => (
+            "number",
+            opts(&[("format", Value::from("f64"))]),
+            none(),
+            none(),
+        ),
+        T::String => ("string", none(), none(), none()),
+        T::Varchar(n) => (
+            "string",
+            opts(&[("maxLength", Value::from(*n))]),
+            none(),
+            none(),
+        ),
+        T::Date => ("date", none(), none(), none()),
+        T::Time => ("time", none(), none(), none()),
+        T::Timestamp => (
+            "timestamp",
+            opts(&[("timezone", Value::from(false))]),
+            none(),
+            none(),
+        ),
+        T::Timestamptz => (
+            "timestamp",
+            opts(&[("timezone", Value::from(true))]),
+            none(),
+            none(),
+        ),
+        T::Uuid => (
+            "string",
+            opts(&[("format", Value::from("uuid"))]),
+            none(),
+            none(),
+        ),
+        T::Json => ("object", none(), none(), none()),
+        T::Binary => (
+            "string",
+            opts(&[("format", Value::from("binary"))]),
+            none(),
+            none(),
+        ),
+        T::Array(inner) => ("array", none(), nested(None, inner), none()),
+        T::Struct(fields) => (
+            "object",
+            none(),
+            none(),
+            Value::from(
+                fields
+                    .iter()
+                    .map(|(name, t)| nested(Some(name), t))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        T::Map(..) => ("object", none(), none(), none()),
+    }
+}
+
+/// A nested type as an ODCS property map (an array's `items`, a struct's
+/// `properties`).
+fn nested(name: Option<&str>, t: &LogicalType) -> Value {
+    let (logical, options, items, properties) = odcs_type(t);
+    let mut m: Vec<(&str, Value)> = Vec::new();
+    if let Some(n) = name {
+        m.push(("name", Value::from(n)));
+    }
+    m.push(("logicalType", Value::from(logical)));
+    m.push(("physicalType", Value::from(t.to_string())));
+    for (k, v) in [
+        ("logicalTypeOptions", options),
+        ("items", items),
+        ("properties", properties),
+    ] {
+        if !v.is_none() {
+            m.push((k, v));
+        }
+    }
+    Value::from_iter(m)
+}
+
+/// Per target: the physical type of every logical type the port's columns
+/// use (`{logical: physical}`; empty for an engine meshc does not know).
+fn physical_types(targets: &[(Value, Option<Engine>)], cols: &[Col]) -> Value {
+    Value::from_iter(targets.iter().enumerate().map(|(i, (name, _))| {
+        let mut seen: Vec<(&Value, &Value)> = Vec::new();
+        for c in cols {
+            if let Some(p) = c.ty.physical.get(i)
+                && !p.is_none()
+                && !seen.iter().any(|(w, _)| *w == &c.ty.written)
+            {
+                seen.push((&c.ty.written, p));
+            }
+        }
+        (
+            name.clone(),
+            Value::from_iter(seen.into_iter().map(|(w, p)| (w.clone(), p.clone()))),
+        )
+    }))
+}
+
+/// One column, ready for the template.
+struct Col {
+    name: Value,
+    ty: Arc<TypeInfo>,
+    required: bool,
+    unique: bool,
+    primary_key_position: Value,
+    classification: Value,
+    description: Value,
+    masking: Value,
+    derived_from: Value,
+    quality: Value,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn columns(
+    mesh: &Mesh,
+    classes: &Classes,
+    targets: &[(Value, Option<Engine>)],
+    cache: &mut TypeCache,
+    pid: ProductId,
+    x: usize,
+    port: &Port,
+) -> (Vec<Col>, Vec<Value>) {
+    let cols = port_columns(port);
+    let (mut per_col, schema, unique) = quality(port, cols);
+    let out = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let effective = classes
+                .effective(ColumnRef::Port {
+                    product: pid,
+                    port: x,
+                    column: i,
+                })
+                .and_then(|r| mesh.classifications.get(r))
+                .map(String::as_str)
+                .or(c.classification.as_ref().map(|s| s.as_str()));
+            let masking = c.masking.as_ref().map(|m| m.value).unwrap_or(Masking::None);
+            Col {
+                name: Value::from(c.name.as_str()),
+                ty: cache.get(c.column_type.as_str(), targets),
+                required: c.nullable.as_ref().is_some_and(|n| !n.value),
+                unique: unique[i],
+                primary_key_position: port
+                    .primary_key
+                    .iter()
+                    .position(|k| k.as_str() == c.name.as_str())
+                    .map(|p| Value::from(p + 1))
+                    .unwrap_or(Value::from(())),
+                classification: opt(effective),
+                description: opt(c.description.as_ref().map(|d| d.as_str())),
+                masking: if masking == Masking::None {
+                    Value::from(())
+                } else {
+                    Value::from(masking.as_str())
+                },
+                derived_from: Value::from(
+                    c.derived_from
+                        .iter()
+                        .map(|d| Value::from(d.as_str()))
+                        .collect::<Vec<_>>(),
+                ),
+                quality: Value::from(std::mem::take(&mut per_col[i])),
+            }
+        })
+        .collect();
+    (out, schema)
+}
+
+#[derive(Debug)]
+struct ColList(Arc<Vec<Col>>);
+
+impl std::fmt::Debug for Col {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Col").field("name", &self.name).finish()
+    }
+}
+
+impl Object for ColList {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let i = key.as_usize()?;
+        (i < self.0.len()).then(|| {
+            Value::from_object(ColObj {
+                list: self.0.clone(),
+                index: i,
+            })
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.0.len())
+    }
+}
+
+#[derive(Debug)]
+struct ColObj {
+    list: Arc<Vec<Col>>,
+    index: usize,
+}
+
+const COL_FIELDS: &[&str] = &[
+    "name",
+    "type",
+    "logical_type",
+    "logical_type_options",
+    "items",
+    "properties",
+    "required",
+    "unique",
+    "primary_key_position",
+    "classification",
+    "description",
+    "masking",
+    "derived_from",
+    "quality",
+];
+
+impl Object for ColObj {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let c = &self.list[self.index];
+        Some(match key.as_str()? {
+            "name" => c.name.clone(),
+            "type" => c.ty.written.clone(),
+            "logical_type" => c.ty.logical.clone(),
+            "logical_type_options" => c.ty.options.clone(),
+            "items" => c.ty.items.clone(),
+            "properties" => c.ty.properties.clone(),
+            "required" => Value::from(c.required),
+            "unique" => Value::from(c.unique),
+            "primary_key_position" => c.primary_key_position.clone(),
+            "classification" => c.classification.clone(),
+            "description" => c.description.clone(),
+            "masking" => c.masking.clone(),
+            "derived_from" => c.derived_from.clone(),
+            "quality" => c.quality.clone(),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Str(COL_FIELDS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn y(v: Value) -> String {
+        let mut s = String::new();
+        write_yaml(&mut s, &v).unwrap();
+        s
+    }
+
+    #[test]
+    fn strings_are_plain_only_when_unambiguous() {
+        assert_eq!(y(Value::from("order_id")), "order_id");
+        assert_eq!(y(Value::from("sales.orders.orders")), "sales.orders.orders");
+        for s in [
+            "yes",
+            "No",
+            "ON",
+            "null",
+            "true",
+            "y",
+            "",
+            "1.0",
+            "12",
+            "-a",
+            ".inf",
+            "a b",
+            "a:b",
+            "a#b",
+            "decimal(12,2)",
+        ] {
+            assert!(y(Value::from(s)).starts_with('"'), "{s} must be quoted");
+        }
+    }
+
+    #[test]
+    fn quoting_escapes_what_yaml_readers_fold_or_refuse() {
+        assert_eq!(
+            y(Value::from(
+                "a\"b\\c\nd\te\r\u{7f}\u{85}\u{2028}\u{2029}\u{feff}\u{0}"
+            )),
+            r#""a\"b\\c\nd\te\r\u007f\u0085\u2028\u2029\ufeff\u0000""#
+        );
+        assert_eq!(y(Value::from("é 🦀 שלום")), "\"é 🦀 שלום\"");
+    }
+
+    #[test]
+    fn collections_are_flow() {
+        let v = Value::from_iter([("b", Value::from(vec![1, 2])), ("a", Value::from("x y"))]);
+        assert_eq!(y(v), r#"{a: "x y", b: [1, 2]}"#);
+        assert_eq!(y(Value::from(())), "null");
+        assert_eq!(y(Value::from(1.5)), "1.5");
+        assert_eq!(y(Value::from(true)), "true");
+    }
+
+    #[test]
+    fn amounts() {
+        assert_eq!(
+            amount("6h").map(|(v, u)| (v.to_string(), u)),
+            Some(("6".into(), "hours"))
+        );
+        assert_eq!(
+            amount("99.5%").map(|(v, u)| (v.to_string(), u)),
+            Some(("99.5".into(), "percent"))
+        );
+        assert_eq!(
+            amount("7y").map(|(v, u)| (v.to_string(), u)),
+            Some(("7".into(), "years"))
+        );
+        assert!(amount("hourly").is_none());
+        assert!(amount("6").is_none());
+        assert!(amount("1.2.3h").is_none());
+    }
+}
