@@ -1345,8 +1345,10 @@ fn environment(
     });
     env.add_filter("comment", |s: Option<&str>| comment(s.unwrap_or("")));
     env.add_filter("dollar_quote", |s: &str| dollar_quote(s));
-    // `value | yaml`: a YAML scalar or flow collection (src/odcs/export.rs).
+    // `value | yaml`: a YAML scalar or flow collection; `value |
+    // yaml_block(indent)`: a map or list as block YAML (src/odcs/export.rs).
     env.add_filter("yaml", crate::odcs::export::yaml_filter);
+    env.add_filter("yaml_block", crate::odcs::export::yaml_block_filter);
     env
 }
 
@@ -1358,6 +1360,8 @@ impl Templates {
     /// `{{ … }}` is written as a YAML scalar (see `odcs::export`).
     pub fn yaml_environment(&self) -> minijinja::Environment<'static> {
         let mut env = environment(self, None, &BTreeMap::new());
+        // A YAML file ends with a newline, and so does each partial.
+        env.set_keep_trailing_newline(true);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".yaml") || name.ends_with(".yml") {
                 crate::odcs::export::YAML_ESCAPE

@@ -197,6 +197,134 @@ pub fn yaml_formatter(out: &mut Output, state: &State, v: &Value) -> Result<(), 
     }
 }
 
+/// An ordered map for templates (minijinja's own maps are sorted): ODCS
+/// objects keep the field order of the standard's documentation. Fields
+/// whose value is none are left out.
+#[derive(Debug)]
+pub struct Fields(Vec<(&'static str, Value)>);
+
+impl Fields {
+    pub fn value(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+        Value::from_object(Fields(
+            pairs.into_iter().filter(|(_, v)| !v.is_none()).collect(),
+        ))
+    }
+}
+
+impl Object for Fields {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let k = key.as_str()?;
+        self.0.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.iter().map(|(k, _)| Value::from(*k)).collect())
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+/// Whether `v` is written in flow style inside a block: it holds no list
+/// of maps at any depth.
+fn is_flow(v: &Value) -> bool {
+    use minijinja::value::ValueKind as K;
+    match v.kind() {
+        K::Seq | K::Iterable => v
+            .try_iter()
+            .map(|mut it| it.all(|i| i.kind() != K::Map && is_flow(&i)))
+            .unwrap_or(true),
+        K::Map => match v.downcast_object_ref::<Fields>() {
+            Some(f) => f.0.iter().all(|(_, v)| is_flow(v)),
+            None => v
+                .try_iter()
+                .map(|mut it| it.all(|k| v.get_item(&k).map(|x| is_flow(&x)).unwrap_or(true)))
+                .unwrap_or(true),
+        },
+        _ => true,
+    }
+}
+
+/// The entries of a map value, in order.
+fn entries(v: &Value) -> Result<Vec<(Value, Value)>, Error> {
+    if let Some(f) = v.downcast_object_ref::<Fields>() {
+        return Ok(f
+            .0
+            .iter()
+            .map(|(k, v)| (Value::from(*k), v.clone()))
+            .collect());
+    }
+    v.try_iter()?
+        .map(|k| v.get_item(&k).map(|x| (k, x)))
+        .collect()
+}
+
+/// Writes `v` as block YAML, each line after the first indented by
+/// `indent` spaces (the first starts where the caller is), without a final
+/// newline: a map as `key: value` lines, a
+/// list as `- item` lines; nested values in flow style unless they hold a
+/// list of maps (see [`write_yaml`] for scalars).
+pub fn write_block(out: &mut String, v: &Value, indent: usize) -> Result<(), Error> {
+    use minijinja::value::ValueKind as K;
+    let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
+    match v.kind() {
+        K::Map => {
+            for (i, (k, x)) in entries(v)?.into_iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                    pad(out, indent);
+                }
+                write_key(out, &k)?;
+                if is_flow(&x) {
+                    out.push_str(": ");
+                    write_yaml(out, &x)?;
+                } else {
+                    out.push_str(":\n");
+                    pad(out, indent + 2);
+                    write_block(out, &x, indent + 2)?;
+                }
+            }
+        }
+        K::Seq | K::Iterable => {
+            for (i, item) in v.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                    pad(out, indent);
+                }
+                out.push_str("- ");
+                if item.kind() == K::Map || !is_flow(&item) {
+                    write_block(out, &item, indent + 2)?;
+                } else {
+                    write_yaml(out, &item)?;
+                }
+            }
+        }
+        _ => write_yaml(out, v)?,
+    }
+    Ok(())
+}
+
+fn write_key(out: &mut String, k: &Value) -> Result<(), Error> {
+    match k.as_str() {
+        Some(s) => write_str(out, s)?,
+        None => write_str(out, &k.to_string())?,
+    }
+    Ok(())
+}
+
+/// The `yaml_block(indent)` filter: [`write_block`], marked safe. Put it
+/// alone on a line, indented by `indent` in the template.
+pub fn yaml_block_filter(v: &Value, indent: Option<usize>) -> Result<Value, Error> {
+    let mut s = String::new();
+    write_block(&mut s, v, indent.unwrap_or(0))?;
+    Ok(Value::from_safe_string(s))
+}
+
 // ------------------------------------------------------------------ export
 
 /// Renders the contract of every output port into `stage`, in parallel.
@@ -216,7 +344,7 @@ pub fn write(
         .product_ids()
         .flat_map(|pid| (0..mesh.product(pid).spec.outputs.len()).map(move |x| (pid, x)))
         .collect();
-    if jobs.is_empty() || std::env::var_os("MESHC_NO_CONTRACTS_TMP").is_some() {
+    if jobs.is_empty() {
         return Ok(Vec::new());
     }
     let tpl = env
@@ -234,9 +362,7 @@ pub fn write(
                 }
                 let p = mesh.product(pid);
                 let port = &p.spec.outputs[x];
-                let t0 = std::time::Instant::now();
                 let ctx = shared.context(mesh, classes, names, cache, pid, x);
-                let t1 = std::time::Instant::now();
                 buf.clear();
                 tpl.render_captured_to(ctx, &mut *buf).map_err(|e| {
                     failed.store(true, Ordering::Relaxed);
@@ -246,7 +372,6 @@ pub fn write(
                         &e,
                     )])
                 })?;
-                let t2 = std::time::Instant::now();
                 // One write per file: the staging writer's large buffer is
                 // not needed for a few kilobytes.
                 let rel = contract_path(&p.domain_name, &p.name, port.name.as_str());
@@ -254,26 +379,11 @@ pub fn write(
                     .create(&rel)
                     .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
                     .map_err(Failure::Io)?;
-                let t3 = std::time::Instant::now();
                 std::io::Write::write_all(&mut file, buf).map_err(Failure::Io)?;
-                let t4 = std::time::Instant::now();
-                T_CTX.fetch_add((t1 - t0).as_nanos() as u64, Ordering::Relaxed);
-                T_RENDER.fetch_add((t2 - t1).as_nanos() as u64, Ordering::Relaxed);
-                T_CREATE.fetch_add((t3 - t2).as_nanos() as u64, Ordering::Relaxed);
-                T_FLUSH.fetch_add((t4 - t3).as_nanos() as u64, Ordering::Relaxed);
                 Ok(Some(rel))
             },
         )
         .collect();
-    if std::env::var_os("MESHC_ODCS_TIME").is_some() {
-        eprintln!(
-            "odcs: ctx {}ms create {}ms render {}ms flush {}ms",
-            T_CTX.load(Ordering::Relaxed) / 1_000_000,
-            T_CREATE.load(Ordering::Relaxed) / 1_000_000,
-            T_RENDER.load(Ordering::Relaxed) / 1_000_000,
-            T_FLUSH.load(Ordering::Relaxed) / 1_000_000
-        );
-    }
     let mut written = Vec::with_capacity(results.len());
     let mut diags: Vec<crate::diagnostics::Diagnostic> = Vec::new();
     for r in results {
@@ -296,11 +406,6 @@ pub fn write(
         Err(Failure::Templates(diags))
     }
 }
-
-static T_CTX: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static T_CREATE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static T_RENDER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static T_FLUSH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// What every contract shares, as template values made once.
 struct Shared {
@@ -455,6 +560,7 @@ impl Shared {
             ),
         ]);
         let (columns, schema_quality) = columns(mesh, classes, &self.targets, cache, pid, x, port);
+        let columns = Arc::new(columns);
         let (physical_name, masked_physical_name, physical_types) = if relation {
             (
                 Value::from(names.relation[pid.idx()][x].as_str()),
@@ -507,7 +613,8 @@ impl Shared {
                         .collect::<Vec<_>>(),
                 ),
             ),
-            ("columns", Value::from_object(ColList(Arc::new(columns)))),
+            ("columns", Value::from_object(ColList(columns.clone()))),
+            ("properties", Value::from_object(PropList(columns))),
             ("quality", Value::from(schema_quality)),
             ("sla", sla(port, p.spec.deprecation.as_ref())),
         ]);
@@ -738,40 +845,33 @@ fn sla(
 
 // ------------------------------------------------------------------ quality
 
-/// A quality entry: an ODCS library metric, or a custom (`engine: meshc`)
-/// check for what ODCS has no metric for.
+/// A quality entry: an ODCS library metric with its operator (`mustBe`,
+/// …), or a custom (`engine: meshc`) check for what ODCS has no metric for.
 fn library(
-    metric: &str,
-    operator: &str,
+    metric: &'static str,
+    operator: &'static str,
     operand: Value,
     arguments: Value,
-    dimension: &str,
+    dimension: &'static str,
     description: Value,
 ) -> Value {
-    Value::from_iter([
+    Fields::value([
         ("type", Value::from("library")),
         ("metric", Value::from(metric)),
-        ("operator", Value::from(operator)),
-        ("operand", operand),
+        (operator, operand),
         ("arguments", arguments),
         ("dimension", Value::from(dimension)),
         ("description", description),
-        ("engine", Value::from(())),
-        ("implementation", Value::from(())),
     ])
 }
 
-fn custom(implementation: Value, dimension: &str, description: Value) -> Value {
-    Value::from_iter([
+fn custom(implementation: Value, dimension: &'static str, description: Value) -> Value {
+    Fields::value([
         ("type", Value::from("custom")),
-        ("metric", Value::from(())),
-        ("operator", Value::from(())),
-        ("operand", Value::from(())),
-        ("arguments", Value::from(())),
-        ("dimension", Value::from(dimension)),
-        ("description", description),
         ("engine", Value::from("meshc")),
         ("implementation", implementation),
+        ("dimension", Value::from(dimension)),
+        ("description", description),
     ])
 }
 
@@ -817,22 +917,27 @@ fn quality(
                 }
             }
             QualityType::Unique => match named.as_slice() {
-                [one] => {
-                    if let Some(i) = index(one) {
-                        unique[i] = true;
-                    }
-                    place(
-                        Some(one),
+                // One column: the property's `unique: true` (which ODCS
+                // readers, meshc's too, take as the check; a second
+                // duplicateValues entry would be read as a second rule).
+                // A column that is not there: a schema-level check.
+                [one] => match index(one) {
+                    Some(i) => unique[i] = true,
+                    None => place(
+                        None,
                         library(
                             "duplicateValues",
                             "mustBe",
                             zero(),
-                            Value::from(()),
+                            Value::from_iter([(
+                                "properties",
+                                Value::from(vec![Value::from(*one)]),
+                            )]),
                             "uniqueness",
                             description,
                         ),
-                    );
-                }
+                    ),
+                },
                 many => {
                     let arguments = if many.is_empty() {
                         Value::from(())
@@ -881,14 +986,12 @@ fn quality(
             }
             QualityType::Freshness => {
                 let check = |column: Option<&str>| {
-                    let mut imp: Vec<(&str, Value)> = vec![("type", Value::from("freshness"))];
-                    if let Some(c) = column {
-                        imp.push(("column", Value::from(c)));
-                    }
-                    if let Some(m) = &q.max_age {
-                        imp.push(("maxAge", Value::from(m.as_str())));
-                    }
-                    custom(Value::from_iter(imp), "timeliness", description.clone())
+                    let imp = Fields::value([
+                        ("type", Value::from("freshness")),
+                        ("column", opt(column)),
+                        ("maxAge", opt(q.max_age.as_ref().map(|m| m.as_str()))),
+                    ]);
+                    custom(imp, "timeliness", description.clone())
                 };
                 if named.is_empty() {
                     place(None, check(None));
@@ -1080,22 +1183,14 @@ fn odcs_type(t: &LogicalType) -> (&'static str, Value, Value, Value) {
 /// `properties`).
 fn nested(name: Option<&str>, t: &LogicalType) -> Value {
     let (logical, options, items, properties) = odcs_type(t);
-    let mut m: Vec<(&str, Value)> = Vec::new();
-    if let Some(n) = name {
-        m.push(("name", Value::from(n)));
-    }
-    m.push(("logicalType", Value::from(logical)));
-    m.push(("physicalType", Value::from(t.to_string())));
-    for (k, v) in [
+    Fields::value([
+        ("name", opt(name)),
+        ("logicalType", Value::from(logical)),
         ("logicalTypeOptions", options),
         ("items", items),
         ("properties", properties),
-    ] {
-        if !v.is_none() {
-            m.push((k, v));
-        }
-    }
-    Value::from_iter(m)
+        ("physicalType", Value::from(t.to_string())),
+    ])
 }
 
 /// Per target: the physical type of every logical type the port's columns
@@ -1218,6 +1313,70 @@ impl Object for ColList {
     }
 }
 
+/// The columns as ODCS properties (ordered maps), for `yaml_block`.
+#[derive(Debug)]
+struct PropList(Arc<Vec<Col>>);
+
+impl Object for PropList {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.0.get(key.as_usize()?).map(property)
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.0.len())
+    }
+}
+
+/// One column as an ODCS schema property.
+fn property(c: &Col) -> Value {
+    let t = &c.ty;
+    let yes = |b: bool| {
+        if b {
+            Value::from(true)
+        } else {
+            Value::from(())
+        }
+    };
+    let nonempty = |v: &Value| {
+        if v.len().unwrap_or(0) > 0 {
+            v.clone()
+        } else {
+            Value::from(())
+        }
+    };
+    Fields::value([
+        ("name", c.name.clone()),
+        ("logicalType", t.logical.clone()),
+        ("logicalTypeOptions", t.options.clone()),
+        ("items", t.items.clone()),
+        ("properties", t.properties.clone()),
+        ("physicalType", t.written.clone()),
+        ("required", yes(c.required)),
+        ("unique", yes(c.unique)),
+        ("primaryKey", yes(!c.primary_key_position.is_none())),
+        ("primaryKeyPosition", c.primary_key_position.clone()),
+        ("classification", c.classification.clone()),
+        ("description", c.description.clone()),
+        ("transformSourceObjects", nonempty(&c.derived_from)),
+        ("quality", nonempty(&c.quality)),
+        (
+            "customProperties",
+            if c.masking.is_none() {
+                Value::from(())
+            } else {
+                Value::from(vec![Fields::value([
+                    ("property", Value::from("masking")),
+                    ("value", c.masking.clone()),
+                ])])
+            },
+        ),
+    ])
+}
+
 #[derive(Debug)]
 struct ColObj {
     list: Arc<Vec<Col>>,
@@ -1321,6 +1480,47 @@ mod tests {
         assert_eq!(y(Value::from(())), "null");
         assert_eq!(y(Value::from(1.5)), "1.5");
         assert_eq!(y(Value::from(true)), "true");
+    }
+
+    #[test]
+    fn blocks_keep_field_order_and_nest_lists_of_maps() {
+        let q = Fields::value([
+            ("type", Value::from("library")),
+            ("metric", Value::from("invalidValues")),
+            ("mustBe", Value::from(0)),
+            (
+                "arguments",
+                Value::from_iter([("validValues", Value::from(vec!["a", "b: c"]))]),
+            ),
+            ("description", Value::from(())),
+        ]);
+        let prop = Fields::value([
+            ("name", Value::from("status")),
+            ("logicalType", Value::from("string")),
+            ("quality", Value::from(vec![q])),
+            ("tags", Value::from(Vec::<Value>::new())),
+        ]);
+        let mut s = String::new();
+        write_block(&mut s, &Value::from(vec![prop]), 4).unwrap();
+        assert_eq!(
+            s,
+            "- name: status\n      logicalType: string\n      quality:\n        - type: library\n          metric: invalidValues\n          mustBe: 0\n          arguments: {validValues: [a, \"b: c\"]}\n      tags: []"
+        );
+        // A struct's properties (a list of maps) nest as blocks, scalars
+        // and small maps stay flow.
+        let t = LogicalType::parse("struct<a: array<integer>, b: struct<c: string>>").unwrap();
+        let mut s = String::new();
+        write_block(&mut s, &nested(Some("x"), &t), 0).unwrap();
+        let parsed: serde_json::Value = serde_saphyr::from_str(&s).unwrap();
+        assert_eq!(
+            parsed["properties"][0]["items"]["logicalTypeOptions"]["format"],
+            "i32"
+        );
+        assert_eq!(parsed["properties"][1]["properties"][0]["name"], "c");
+        assert_eq!(
+            parsed["physicalType"],
+            "struct<a: array<integer>, b: struct<c: string>>"
+        );
     }
 
     #[test]
