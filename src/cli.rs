@@ -335,21 +335,7 @@ fn cmd_graph(
         }
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    if checked.diagnostics.is_empty() {
-        if g.timings {
-            eprintln!("{}", checked.timings.line());
-        }
-        exit_for(g, &checked)
-    } else {
-        report(
-            &Global {
-                quiet: true,
-                ..g.clone()
-            },
-            &checked,
-            Format::Text,
-        )
-    }
+    after_data(g, &checked)
 }
 
 fn cmd_access(
@@ -388,18 +374,24 @@ fn cmd_access(
     if let Some(note) = answer.note {
         eprintln!("note: {note}");
     }
+    after_data(g, &checked)
+}
+
+/// After a command printed its data: the diagnostics (text, no summary
+/// line) when there are any, the timings, and the exit code they imply.
+fn after_data(g: &Global, checked: &Checked) -> ExitCode {
     if checked.diagnostics.is_empty() {
         if g.timings {
             eprintln!("{}", checked.timings.line());
         }
-        exit_for(g, &checked)
+        exit_for(g, checked)
     } else {
         report(
             &Global {
                 quiet: true,
                 ..g.clone()
             },
-            &checked,
+            checked,
             Format::Text,
         )
     }

@@ -92,24 +92,6 @@ fn engine_pages_show_the_generated_type_map() {
 
 // ------------------------------------------------------------------ builds
 
-fn build(mesh: &Path, out: &Path) {
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_meshc"))
-        .arg("build")
-        .arg(mesh)
-        .arg("-o")
-        .arg(out)
-        .env_remove("NO_COLOR")
-        .env("SOURCE_DATE_EPOCH", "1795564800")
-        .output()
-        .expect("run meshc build");
-    assert!(
-        run.status.success(),
-        "meshc build {} failed:\n{}",
-        mesh.display(),
-        String::from_utf8_lossy(&run.stderr)
-    );
-}
-
 /// The builds the pages quote, by name: their output folders.
 fn builds(tmp: &Path) -> BTreeMap<&'static str, PathBuf> {
     let mut out = BTreeMap::new();
@@ -133,11 +115,11 @@ fn builds(tmp: &Path) -> BTreeMap<&'static str, PathBuf> {
     );
     std::fs::write(&deliveries, text.replace("type: time\n", "type: string\n")).expect("write");
     let dir = tmp.join("example-out");
-    build(&mesh, &dir);
+    common::build_ok(&mesh, &dir);
     out.insert("example", dir);
 
     let dir = tmp.join("duckdb-out");
-    build(&root().join("tests/fixtures/book/duckdb"), &dir);
+    common::build_ok(root().join("tests/fixtures/book/duckdb"), &dir);
     out.insert("duckdb", dir);
     out
 }

@@ -62,13 +62,7 @@ struct Built {
 }
 
 fn build(mesh: &Path, out: &Path) -> Built {
-    meshc()
-        .arg("build")
-        .arg(mesh)
-        .arg("-o")
-        .arg(out)
-        .assert()
-        .success();
+    common::build_ok(mesh, out);
     let manifest = read_json(&out.join("manifest.json"));
     let targets: Vec<String> = manifest["mesh"]["targets"]
         .as_array()

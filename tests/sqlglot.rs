@@ -10,7 +10,7 @@
 
 #[path = "support/common.rs"]
 mod common;
-use common::{copy_tree, gen_mesh, meshc, root};
+use common::{copy_tree, gen_mesh, root};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,22 +52,6 @@ fn add_targets(mesh_yaml: &Path, targets: &str) {
     );
     let text = text.replacen("\n  targets:\n", &format!("\n  targets:\n{targets}"), 1);
     std::fs::write(mesh_yaml, text).expect("write mesh.yaml");
-}
-
-fn build(mesh: &Path, out: &Path) {
-    let run = meshc()
-        .arg("build")
-        .arg(mesh)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .expect("run meshc build");
-    assert!(
-        run.status.success(),
-        "meshc build {} failed:\n{}",
-        mesh.display(),
-        String::from_utf8_lossy(&run.stderr)
-    );
 }
 
 /// Statement kinds a build may emit, as sqlglot_parse.py names them.
@@ -187,7 +171,7 @@ fn example_mesh_parses_in_every_dialect() {
     );
     std::fs::write(&deliveries, text.replace("type: time\n", "type: string\n")).expect("write");
     let out = tmp.path().join("out");
-    build(&mesh, &out);
+    common::build_ok(&mesh, &out);
 
     let trino = parse(&out, "lakehouse", "trino");
     let spark = parse(&out, "spark_t", "spark");
@@ -244,7 +228,7 @@ fn generated_mesh_parses_in_every_dialect() {
         "    - name: trino_default\n      engine: trino\n    - name: spark_cat\n      engine: spark\n      catalog: lake\n    - name: snow\n      engine: snowflake\n      database: analytics\n    - name: snow_nodb\n      engine: snowflake\n",
     );
     let out = tmp.path().join("out");
-    build(&mesh, &out);
+    common::build_ok(&mesh, &out);
     for (target, dialect) in [
         ("lakehouse", "trino"),
         ("trino_default", "trino"),
@@ -273,7 +257,7 @@ fn hostile_text_stays_inert_in_every_dialect() {
         "    - name: t_trino\n      engine: trino\n      catalog: \"ice\\\"berg`\"\n    - name: t_spark\n      engine: spark\n      catalog: \"lake`'x\\\\\"\n    - name: t_snow\n      engine: snowflake\n      database: \"db\\\"x'\"\n",
     );
     let out = tmp.path().join("out");
-    build(&mesh, &out);
+    common::build_ok(&mesh, &out);
     // `parse` fails on any statement kind outside KINDS (a DROP TABLE that
     // got out of a string, say) and on any statement meshc did not write.
     for (target, dialect) in [
