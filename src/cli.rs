@@ -108,6 +108,11 @@ pub enum Command {
         #[arg(long, global = true, value_enum, default_value_t = crate::access_query::QueryFormat::Text)]
         format: crate::access_query::QueryFormat,
     },
+    /// Turn other formats into meshc documents.
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
+    },
     /// Print a rule's documentation, or list every rule.
     Explain {
         /// A code such as G302.
@@ -121,6 +126,35 @@ pub enum Command {
     Schema {
         /// Mesh, Domain, Team, Source or DataProduct; omitted = any document.
         kind: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportFrom {
+    /// ODCS v3 data contracts → DataProduct YAML (plus the Team and Domain
+    /// documents they describe).
+    ///
+    /// Contracts of the same domain and data product become one product,
+    /// each schema object an output port. What meshc cannot hold is
+    /// reported as an info; the documents go to stdout, or under --out.
+    Odcs {
+        /// ODCS v3 contract files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Write <domain>/products/<product>.yaml, <domain>/domain.yaml and
+        /// teams/<team>.yaml under this folder (products are replaced,
+        /// existing domain and team files kept) instead of printing.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The domain of contracts that name none.
+        #[arg(long, value_name = "NAME")]
+        domain: Option<String>,
+        /// The owning team of contracts that name none.
+        #[arg(long, value_name = "TEAM")]
+        owner: Option<String>,
+        /// Write DataProduct documents only.
+        #[arg(long)]
+        products_only: bool,
     },
 }
 
@@ -159,6 +193,25 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
         } => cmd_access(&cli.global, dir, query, format),
         Command::Schema { ref kind } => cmd_schema(kind.as_deref()),
+        Command::Import {
+            from:
+                ImportFrom::Odcs {
+                    ref files,
+                    ref out,
+                    ref domain,
+                    ref owner,
+                    products_only,
+                },
+        } => cmd_import_odcs(
+            &cli.global,
+            files,
+            out.as_deref(),
+            crate::odcs::import::Options {
+                domain: domain.clone(),
+                owner: owner.clone(),
+                products_only,
+            },
+        ),
         Command::Explain { ref code, list } => cmd_explain(code.as_deref(), list),
     }
 }
@@ -394,6 +447,84 @@ fn after_data(g: &Global, checked: &Checked) -> ExitCode {
             checked,
             Format::Text,
         )
+    }
+}
+
+fn cmd_import_odcs(
+    g: &Global,
+    files: &[PathBuf],
+    out: Option<&Path>,
+    opts: crate::odcs::import::Options,
+) -> ExitCode {
+    for (flag, v) in [("--domain", &opts.domain), ("--owner", &opts.owner)] {
+        if let Some(v) = v
+            && crate::odcs::import::meshc_name(v).as_deref() != Some(v.as_str())
+        {
+            return fail(format!(
+                "{flag} `{v}` is not a meshc name (lower case letters, digits and `_`, starting with a letter)"
+            ));
+        }
+    }
+    let mut db = crate::source::SourceDb::new(Path::new("."));
+    let imported = crate::odcs::import::import(&mut db, files, &opts);
+    let mut stdout = String::new();
+    let mut notes = Vec::new();
+    for d in &imported.documents {
+        match out {
+            None => {
+                if !stdout.is_empty() {
+                    stdout.push_str("---\n");
+                }
+                stdout.push_str(&d.text);
+            }
+            Some(dir) => {
+                let path = dir.join(&d.path);
+                if d.kind != "DataProduct" && path.exists() {
+                    notes.push(format!("kept {} (it exists)", path.display()));
+                    continue;
+                }
+                if let Err(e) = emit::write_file(&path, d.text.as_bytes()) {
+                    return fail(format!("cannot write {}: {e}", path.display()));
+                }
+                notes.push(format!("wrote {}", path.display()));
+            }
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(stdout.as_bytes());
+    let text = render::render(&imported.diagnostics, &db, Format::Text, use_color(g));
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    if !g.quiet {
+        for n in &notes {
+            let _ = writeln!(err, "{n}");
+        }
+        let s = Summary::of(&imported.diagnostics);
+        let products = imported
+            .documents
+            .iter()
+            .filter(|d| d.kind == "DataProduct")
+            .count();
+        let _ = writeln!(
+            err,
+            "{} imported {} product{} from {} contract{} ({} error{}, {} warning{}, {} info{})",
+            if s.errors > 0 { "✗" } else { "✓" },
+            products,
+            plural(products),
+            files.len(),
+            plural(files.len()),
+            s.errors,
+            plural(s.errors),
+            s.warnings,
+            plural(s.warnings),
+            s.infos,
+            plural(s.infos)
+        );
+    }
+    let worst = imported.diagnostics.iter().map(|d| d.severity).max();
+    match worst {
+        Some(Severity::Error) => ExitCode::from(1),
+        Some(Severity::Warning) if g.deny_warnings => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
     }
 }
 

@@ -209,6 +209,24 @@ fn write_model(checked: &Checked, stage: &Staging) -> std::io::Result<Vec<String
     Ok(out)
 }
 
+/// Writes one file atomically: into a temporary file beside it, then
+/// renamed over it (its folders are created).
+pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.meshc-tmp-{}", std::process::id()));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Cleans up after a build that was killed: a leftover staging folder is
 /// removed; a previous build moved aside but never replaced is put back.
 fn recover(parent: &Path, name: &str, out: &Path) -> std::io::Result<()> {

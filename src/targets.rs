@@ -54,6 +54,10 @@ builtin!(
     "snowflake/_names.sql",
     // ODCS contracts (src/odcs/export.rs): one per output port.
     "odcs/contract.odcs.yaml",
+    // `meshc import odcs` (src/odcs/import.rs): the documents it writes.
+    "import/data_product.yaml",
+    "import/domain.yaml",
+    "import/team.yaml",
 );
 
 /// Largest template file meshc reads from a mesh.
@@ -71,17 +75,22 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// The built-in templates plus those in the Mesh's `templates` folder,
-    /// which are added to `db` so diagnostics can point into them.
-    pub fn load(mesh: &Mesh, db: &mut SourceDb) -> Result<Templates, Vec<Diagnostic>> {
-        let mut t = Templates {
+    /// The built-in templates only.
+    pub fn builtin() -> Templates {
+        Templates {
             files: BUILTIN
                 .iter()
                 .map(|(p, s)| ((*p).to_string(), Arc::from(*s)))
                 .collect(),
             from_mesh: BTreeMap::new(),
             folder: None,
-        };
+        }
+    }
+
+    /// The built-in templates plus those in the Mesh's `templates` folder,
+    /// which are added to `db` so diagnostics can point into them.
+    pub fn load(mesh: &Mesh, db: &mut SourceDb) -> Result<Templates, Vec<Diagnostic>> {
+        let mut t = Templates::builtin();
         let Some(root) = &mesh.root else {
             return Ok(t);
         };

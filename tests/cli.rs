@@ -2,7 +2,7 @@
 
 #[path = "support/common.rs"]
 mod common;
-use common::{build_ok, copy_tree, example, gen_mesh, meshc, snapshot_tree};
+use common::{build_ok, copy_tree, example, meshc, snapshot_tree};
 
 use std::path::Path;
 
@@ -361,16 +361,7 @@ fn generated_mesh_is_deterministic_and_checks_clean() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     for out in [&a, &b] {
-        let st = std::process::Command::new(gen_mesh())
-            .args(["--products", "300", "--seed", "7", "--out"])
-            .arg(out)
-            .output()
-            .expect("run gen_mesh");
-        assert!(
-            st.status.success(),
-            "{}",
-            String::from_utf8_lossy(&st.stderr)
-        );
+        common::generate(out, 300, 7);
     }
     assert_eq!(
         snapshot_tree(&a),

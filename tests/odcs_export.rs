@@ -7,7 +7,7 @@
 
 #[path = "support/common.rs"]
 mod common;
-use common::{build_ok, copy_tree, example, gen_mesh, meshc, snapshot_tree};
+use common::{build_ok, copy_tree, example, meshc, snapshot_tree};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -242,12 +242,7 @@ fn example_contracts_validate_and_map_the_product() {
 fn generated_mesh_contracts_validate() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let mesh = tmp.path().join("mesh");
-    let st = std::process::Command::new(gen_mesh())
-        .args(["--products", "200", "--seed", "7", "--out"])
-        .arg(&mesh)
-        .status()
-        .expect("run gen_mesh");
-    assert!(st.success());
+    common::generate(&mesh, 200, 7);
     let out = tmp.path().join("out");
     build_ok(&mesh, &out);
     let docs = validate_all(&out);

@@ -26,7 +26,7 @@ mod pg;
 
 #[path = "support/common.rs"]
 mod common;
-use common::{copy_tree, gen_mesh, meshc, root};
+use common::{copy_tree, meshc, root};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -1044,16 +1044,7 @@ fn generated_mesh_of_200_products_on_postgres_matches_grants_json() {
     let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
     let tmp = tempfile::tempdir().expect("tempdir");
     let mesh = tmp.path().join("mesh");
-    let st = std::process::Command::new(gen_mesh())
-        .args(["--products", "200", "--seed", "11", "--out"])
-        .arg(&mesh)
-        .output()
-        .expect("run gen_mesh");
-    assert!(
-        st.status.success(),
-        "gen_mesh: {}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    common::generate(&mesh, 200, 11);
     // The generator writes a postgres target today; make sure of it.
     let root_file = mesh.join("mesh.yaml");
     let text = std::fs::read_to_string(&root_file).expect("read mesh.yaml");

@@ -10,7 +10,7 @@
 
 #[path = "support/common.rs"]
 mod common;
-use common::{copy_tree, gen_mesh, root};
+use common::{copy_tree, root};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -212,16 +212,7 @@ fn generated_mesh_parses_in_every_dialect() {
     require_sqlglot();
     let tmp = tempfile::tempdir().expect("tempdir");
     let mesh = tmp.path().join("mesh");
-    let run = std::process::Command::new(gen_mesh())
-        .args(["--products", "200", "--seed", "7", "--out"])
-        .arg(&mesh)
-        .output()
-        .expect("run gen_mesh");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    common::generate(&mesh, 200, 7);
     // Every option: the default catalog, a catalog prefix, no database.
     add_targets(
         &mesh.join("mesh.yaml"),

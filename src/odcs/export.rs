@@ -558,6 +558,7 @@ impl Shared {
                     .and_then(|d| d.replaced_by.as_ref())
                     .map(|s| s.as_str())),
             ),
+            ("inputs", inputs(&p.spec.inputs)),
         ]);
         let (columns, schema_quality) = columns(mesh, classes, &self.targets, cache, pid, x, port);
         let columns = Arc::new(columns);
@@ -617,6 +618,10 @@ impl Shared {
             ("properties", Value::from_object(PropList(columns))),
             ("quality", Value::from(schema_quality)),
             ("sla", sla(port, p.spec.deprecation.as_ref())),
+            (
+                "access",
+                allowed(p.spec.access.as_ref(), port.name.as_str()),
+            ),
         ]);
         let (team, support) = match p.owner {
             Some(TeamId(t)) => self.teams[t as usize].clone(),
@@ -642,6 +647,91 @@ impl Shared {
             servers => servers,
         }
     }
+}
+
+/// A list of names as a template value (none when empty).
+fn names_value(list: &[crate::load::Sp<String>]) -> Value {
+    Value::from(
+        list.iter()
+            .map(|s| Value::from(s.as_str()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The product's inputs as ordered maps in meshc's own field names (the
+/// `inputs` custom property): lineage for readers of the contract, and
+/// what `meshc import odcs` reads back.
+fn inputs(list: &[crate::load::Sp<crate::load::syntax::Input>]) -> Value {
+    Value::from(
+        list.iter()
+            .map(|i| {
+                Fields::value([
+                    ("source", opt(i.source.as_ref().map(|s| s.as_str()))),
+                    ("product", opt(i.product.as_ref().map(|s| s.as_str()))),
+                    ("port", opt(i.port.as_ref().map(|s| s.as_str()))),
+                    ("version", opt(i.version.as_ref().map(|s| s.as_str()))),
+                    (
+                        "columns",
+                        i.columns
+                            .as_ref()
+                            .map(|c| names_value(c))
+                            .unwrap_or(Value::from(())),
+                    ),
+                    ("purpose", opt(i.purpose.as_ref().map(|s| s.as_str()))),
+                ])
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The producer's `access.allow` entries that cover `port` (all of them
+/// when an entry lists no ports), as written (the `accessAllow` custom
+/// property).
+fn allowed(access: Option<&crate::load::syntax::Access>, port: &str) -> Value {
+    let Some(access) = access else {
+        return Value::from(Vec::<Value>::new());
+    };
+    Value::from(
+        access
+            .allow
+            .iter()
+            .filter(|e| {
+                e.ports
+                    .as_ref()
+                    .is_none_or(|ps| ps.iter().any(|p| p.as_str() == port))
+            })
+            .map(|e| {
+                Fields::value([
+                    ("team", opt(e.team.as_ref().map(|s| s.as_str()))),
+                    ("product", opt(e.product.as_ref().map(|s| s.as_str()))),
+                    (
+                        "ports",
+                        e.ports
+                            .as_ref()
+                            .map(|c| names_value(c))
+                            .unwrap_or(Value::from(())),
+                    ),
+                    (
+                        "columns",
+                        e.columns
+                            .as_ref()
+                            .map(|c| names_value(c))
+                            .unwrap_or(Value::from(())),
+                    ),
+                    ("purpose", opt(e.purpose.as_ref().map(|s| s.as_str()))),
+                    ("expires", opt(e.expires.as_ref().map(|s| s.as_str()))),
+                    (
+                        "unmasked",
+                        if e.unmasked.is_empty() {
+                            Value::from(())
+                        } else {
+                            names_value(&e.unmasked)
+                        },
+                    ),
+                ])
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn opt(s: Option<&str>) -> Value {

@@ -1,6 +1,8 @@
 //! The Open Data Contract Standard (ODCS v3): contracts out of a build
-//! (`export`) and into a mesh (`model`: the ODCS document types, read for a
-//! port's `contract:` file).
+//! (`export`), read for a port's `contract:` file (`model`: the ODCS
+//! document types and their mapping onto a port), and turned into meshc
+//! documents by `meshc import odcs` (`import`).
 
 pub mod export;
+pub mod import;
 pub mod model;

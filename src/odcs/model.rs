@@ -39,7 +39,7 @@ use serde_json::Value;
 use crate::diagnostics::{Code, Diagnostic, Severity, suggest};
 use crate::load::parse::{options, token_len, yaml_error};
 use crate::load::sp::{self, Loc, Sp};
-use crate::load::syntax::{Column, Port, PortType, Quality, QualityType, Sla};
+use crate::load::syntax::{Column, Masking, Port, PortType, Quality, QualityType, Sla};
 use crate::model::span_of;
 use crate::source::{FileId, SourceFile, Span};
 use crate::types::LogicalType;
@@ -55,12 +55,12 @@ pub struct Contract {
     pub api_version: Sp<String>,
     /// `DataContract`.
     pub kind: Sp<String>,
-    /// Required by ODCS; not used by meshc.
-    pub id: Sp<IgnoredAny>,
-    /// Required by ODCS; not used by meshc (the product has its own).
-    pub version: Sp<IgnoredAny>,
-    /// Required by ODCS; not used by meshc (the product has its own).
-    pub status: Sp<IgnoredAny>,
+    /// Required by ODCS; not used by a port's `contract:`.
+    pub id: Sp<Value>,
+    /// Required by ODCS; the product's version on import.
+    pub version: Sp<Value>,
+    /// Required by ODCS; the product's status on import.
+    pub status: Sp<Value>,
     #[serde(default)]
     pub name: Option<Sp<String>>,
     #[serde(default)]
@@ -72,30 +72,48 @@ pub struct Contract {
     #[serde(default)]
     pub tenant: Ignored,
     #[serde(default)]
-    pub tags: Ignored,
+    pub tags: Option<Sp<Value>>,
     #[serde(default)]
     pub servers: Ignored,
     #[serde(default)]
-    pub data_product: Ignored,
+    pub data_product: Option<Sp<String>>,
     /// The contract's `purpose`/`usage`/`limitations`.
     #[serde(default)]
-    pub description: Ignored,
+    pub description: Option<Sp<Value>>,
     #[serde(default)]
-    pub support: Ignored,
+    pub support: Option<Sp<Value>>,
     #[serde(default)]
     pub price: Ignored,
+    /// A team object (v3.1) or a list of members (v3.0).
     #[serde(default)]
-    pub team: Ignored,
+    pub team: Option<Sp<Value>>,
     #[serde(default)]
-    pub roles: Ignored,
+    pub roles: Option<Sp<Value>>,
     #[serde(default)]
     pub sla_default_element: Ignored,
     #[serde(default)]
     pub authoritative_definitions: Ignored,
     #[serde(default)]
-    pub custom_properties: Ignored,
+    pub custom_properties: Vec<Sp<CustomProperty>>,
     #[serde(default)]
     pub contract_created_ts: Ignored,
+}
+
+/// One entry of a `customProperties` list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CustomProperty {
+    pub property: Sp<String>,
+    pub value: Sp<Value>,
+    #[serde(default)]
+    pub id: Ignored,
+    #[serde(default)]
+    pub description: Ignored,
+}
+
+/// The value of the custom property `name` in `list`, if any.
+pub fn custom<'a>(list: &'a [Sp<CustomProperty>], name: &str) -> Option<&'a Sp<CustomProperty>> {
+    list.iter().find(|p| p.property.as_str() == name)
 }
 
 /// One element of `schema`: a table, view, topic or file.
@@ -126,7 +144,7 @@ pub struct SchemaObject {
     #[serde(default)]
     pub tags: Ignored,
     #[serde(default)]
-    pub custom_properties: Ignored,
+    pub custom_properties: Vec<Sp<CustomProperty>>,
     #[serde(default)]
     pub data_granularity_description: Ignored,
     #[serde(default)]
@@ -178,15 +196,16 @@ pub struct Property {
     #[serde(default)]
     pub tags: Ignored,
     #[serde(default)]
-    pub custom_properties: Ignored,
+    pub custom_properties: Vec<Sp<CustomProperty>>,
     #[serde(default)]
     pub partitioned: Ignored,
     #[serde(default)]
     pub partition_key_position: Ignored,
     #[serde(default)]
     pub encrypted_name: Ignored,
+    /// Where the column comes from; meshc column FQNs are its `derivedFrom`.
     #[serde(default)]
-    pub transform_source_objects: Ignored,
+    pub transform_source_objects: Option<Sp<Vec<Sp<String>>>>,
     #[serde(default)]
     pub transform_logic: Ignored,
     #[serde(default)]
@@ -259,11 +278,11 @@ pub struct QualityCheck {
     /// `sql` checks.
     #[serde(default)]
     pub query: Ignored,
-    /// `custom` checks.
+    /// `custom` checks (`engine: meshc` holds a meshc check).
     #[serde(default)]
-    pub engine: Ignored,
+    pub engine: Option<Sp<String>>,
     #[serde(default)]
-    pub implementation: Ignored,
+    pub implementation: Option<Sp<Value>>,
 }
 
 /// One entry of `slaProperties`.
@@ -293,6 +312,17 @@ pub struct SlaProperty {
 }
 
 // ---------------------------------------------------------------- parsing
+
+/// Whether `s` has the shape of a column FQN: four names joined by dots.
+pub fn is_column_fqn(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            p.starts_with(|c: char| c.is_ascii_lowercase())
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+}
 
 /// Whether `v` is an ODCS v3 `apiVersion` (`v3.<minor>.<patch>`).
 pub fn is_v3(v: &str) -> bool {
@@ -520,6 +550,9 @@ struct Mapper<'a> {
     port: &'a Port,
     diags: Vec<Diagnostic>,
     failed: bool,
+    /// Mapping for `meshc import odcs`, which takes `endOfLife` as the
+    /// product's sunset.
+    import: bool,
 }
 
 impl Mapper<'_> {
@@ -854,6 +887,8 @@ impl Mapper<'_> {
             return None;
         }
         let nullable = p.required.as_ref().map(|r| Sp::new(!r.value, r.loc));
+        let masking = self.masking(p, &what);
+        let derived_from = self.derived_from(p, &what);
         Some(Sp::new(
             Column {
                 name: name.clone(),
@@ -861,11 +896,64 @@ impl Mapper<'_> {
                 nullable,
                 description: p.description.clone(),
                 classification: p.classification.clone(),
-                masking: None,
-                derived_from: Vec::new(),
+                masking,
+                derived_from,
             },
             p.loc,
         ))
+    }
+
+    /// The custom property `masking` (meshc's own, written by its export):
+    /// none, hash, redact or nullify.
+    fn masking(&mut self, p: &Property, what: &str) -> Option<Sp<Masking>> {
+        let m = custom(&p.custom_properties, "masking")?;
+        let parsed = match m.value.value.as_str() {
+            Some("none") => Some(Masking::None),
+            Some("hash") => Some(Masking::Hash),
+            Some("redact") => Some(Masking::Redact),
+            Some("nullify") => Some(Masking::Nullify),
+            _ => None,
+        };
+        match parsed {
+            Some(v) => Some(Sp::new(v, m.value.value.loc)),
+            None => {
+                self.error(
+                    format!(
+                        "{what}: custom property `masking` is `{}`",
+                        scalar_text(&m.value.value)
+                    ),
+                    m.value.value.loc,
+                    "meshc masks a column with none, hash, redact or nullify",
+                );
+                None
+            }
+        }
+    }
+
+    /// `transformSourceObjects` that name meshc columns
+    /// (`domain.product.port.column`) are the column's `derivedFrom`;
+    /// other entries (tables, files of other systems) are left to the tools
+    /// that read them.
+    fn derived_from(&mut self, p: &Property, what: &str) -> Vec<Sp<String>> {
+        let Some(list) = &p.transform_source_objects else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for o in list.iter() {
+            if is_column_fqn(o.as_str()) {
+                out.push(o.clone());
+            } else {
+                self.ignored(
+                    format!(
+                        "{what}: transformSourceObjects entry `{}` is not a column of the mesh (domain.product.port.column); meshc does not take it as lineage",
+                        o.as_str()
+                    ),
+                    o.loc,
+                    "meshc's `derivedFrom` names columns of other products; the entry stays in the contract for the tools that read it",
+                );
+            }
+        }
+        out
     }
 
     /// A quality check → a meshc check, or a warning that it is ignored.
@@ -888,6 +976,12 @@ impl Mapper<'_> {
             .as_ref()
             .map(|t| t.as_str())
             .unwrap_or("library");
+        if check_type == "custom"
+            && q.engine.as_ref().is_some_and(|e| e.as_str() == "meshc")
+            && let Some(imp) = &q.implementation
+        {
+            return self.meshc_check(q, imp, column);
+        }
         if check_type != "library" {
             self.ignored(
                 format!("meshc ignores the `{check_type}` quality check{label}{on}: it has no equivalent"),
@@ -1105,6 +1199,53 @@ impl Mapper<'_> {
         Some(Sp::new(quality, q.loc))
     }
 
+    /// A `custom` check with `engine: meshc`: a meshc check written by the
+    /// export where ODCS has no library metric (`freshness`).
+    fn meshc_check(
+        &mut self,
+        q: &Sp<QualityCheck>,
+        imp: &Sp<Value>,
+        column: Option<&Sp<String>>,
+    ) -> Option<Sp<Quality>> {
+        let text = |k: &str| imp.value.get(k).and_then(Value::as_str);
+        match text("type") {
+            Some("freshness") => {
+                let Some(max_age) = text("maxAge").filter(|m| seconds(m).is_some()) else {
+                    self.error(
+                        "a meshc freshness check needs `maxAge`, a duration such as 6h".into(),
+                        imp.loc,
+                        "write `implementation: { type: freshness, column: ordered_at, maxAge: 6h }`",
+                    );
+                    return None;
+                };
+                let col = text("column")
+                    .map(|c| Sp::new(c.to_string(), imp.loc))
+                    .or_else(|| column.cloned());
+                Some(Sp::new(
+                    Quality {
+                        check: Sp::new(QualityType::Freshness, imp.loc),
+                        column: col,
+                        columns: Vec::new(),
+                        values: Vec::new(),
+                        max_age: Some(Sp::new(max_age.to_string(), imp.loc)),
+                        min: None,
+                        max: None,
+                        description: q.description.clone(),
+                    },
+                    q.loc,
+                ))
+            }
+            _ => {
+                self.ignored(
+                    "meshc ignores this `engine: meshc` check: its implementation is not a meshc check it knows".into(),
+                    imp.loc,
+                    "meshc writes `implementation: { type: freshness, column: …, maxAge: … }`",
+                );
+                None
+            }
+        }
+    }
+
     /// The contract's SLA properties that apply to `object`, as an `Sla`.
     fn sla(&mut self, c: &Contract, object: &str) -> Option<Sp<Sla>> {
         let list = c.sla_properties.as_ref()?;
@@ -1128,6 +1269,7 @@ impl Mapper<'_> {
                 "latency" | "freshness" => (&mut sla.freshness, duration(given, unit)),
                 "retention" => (&mut sla.retention, duration(given, unit)),
                 "availability" => (&mut sla.availability, availability(given, unit)),
+                "endOfLife" if self.import => continue,
                 other => {
                     let help = match suggest(other, ["latency", "availability", "retention"]) {
                         Some(s) => format!("did you mean `{s}`? {SLA_HELP}"),
@@ -1405,10 +1547,39 @@ pub fn map_port(
         port,
         diags: Vec::new(),
         failed: false,
+        import: false,
     };
     let Some(object) = m.schema_object(c) else {
         return (None, m.diags);
     };
+    map_with(m, c, object)
+}
+
+/// Maps one schema object of `c` onto `port` (as [`map_port`] does once it
+/// has chosen the object): `meshc import odcs` makes a port per object.
+pub fn map_object(
+    c: &Contract,
+    file: FileId,
+    object: &Sp<SchemaObject>,
+    port: &Port,
+) -> (Option<PortSchema>, Vec<Diagnostic>) {
+    let m = Mapper {
+        file,
+        product_file: file,
+        port,
+        diags: Vec::new(),
+        failed: false,
+        import: true,
+    };
+    map_with(m, c, object)
+}
+
+fn map_with(
+    mut m: Mapper<'_>,
+    c: &Contract,
+    object: &Sp<SchemaObject>,
+) -> (Option<PortSchema>, Vec<Diagnostic>) {
+    let (file, port, product_file) = (m.file, m.port, m.product_file);
     m.check_object_kind(object);
     let props: &[Sp<Property>] = object
         .properties

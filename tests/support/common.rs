@@ -78,6 +78,28 @@ pub fn gen_mesh() -> PathBuf {
     path
 }
 
+/// Generates a mesh of `products` products with `seed` into `out` (which
+/// must not exist or be empty).
+#[allow(dead_code)] // not every test binary generates a mesh
+pub fn generate(out: &Path, products: u32, seed: u64) {
+    let st = std::process::Command::new(gen_mesh())
+        .args([
+            "--products",
+            &products.to_string(),
+            "--seed",
+            &seed.to_string(),
+            "--out",
+        ])
+        .arg(out)
+        .output()
+        .expect("run gen_mesh");
+    assert!(
+        st.status.success(),
+        "gen_mesh: {}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
 /// `meshc build MESH -o OUT`, which must succeed.
 pub fn build_ok(mesh: impl AsRef<std::ffi::OsStr>, out: impl AsRef<std::ffi::OsStr>) {
     meshc()
