@@ -1825,6 +1825,7 @@ mod tests {
                 "status varchar(16)",
                 "total decimal(12,2)",
                 "ordered_at timestamptz",
+                "customer_email string",
                 "tags array<string>",
                 "shipping struct<carrier: string, express: boolean>",
             ]
@@ -1840,8 +1841,16 @@ mod tests {
         assert_eq!(sla.freshness.as_ref().map(|f| f.as_str()), Some("6h"));
         assert_eq!(sla.retention.as_ref().map(|f| f.as_str()), Some("1y"));
         assert_eq!(sla.availability.as_ref().map(|f| f.as_str()), Some("99.5%"));
-        // unique, accepted_values, not_null, row_count
-        assert_eq!(s.quality.len(), 4);
+        // unique, accepted_values, not_null, row_count, freshness
+        assert_eq!(s.quality.len(), 5);
+        let email = &s.columns[4];
+        assert_eq!(email.masking.as_ref().map(|m| m.value), Some(Masking::Hash));
+        assert!(
+            s.quality
+                .iter()
+                .any(|q| q.check.value == QualityType::Freshness
+                    && q.max_age.as_ref().map(|m| m.as_str()) == Some("6h"))
+        );
     }
 
     proptest! {
