@@ -75,6 +75,27 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Build, then optionally serve the documentation site (OUT/docs).
+    ///
+    /// Runs `meshc build` (the site is part of every build); with --serve
+    /// it serves OUT/docs on 127.0.0.1, and with --watch it rebuilds when a
+    /// file of the mesh changes and open pages reload.
+    Docs {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Output folder, replaced whole on success (default DIR/build).
+        #[arg(short = 'o', long = "out", value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// Serve the site on http://127.0.0.1:PORT/ until interrupted.
+        #[arg(long)]
+        serve: bool,
+        /// The port to serve on (0: any free port).
+        #[arg(long, default_value_t = 8080, requires = "serve")]
+        port: u16,
+        /// Rebuild when a file of the mesh changes; open pages reload.
+        #[arg(long, requires = "serve")]
+        watch: bool,
+    },
     /// Print the dependency graph.
     Graph {
         #[arg(default_value = ".")]
@@ -168,6 +189,13 @@ pub fn run(cli: Cli) -> ExitCode {
             ref out,
             format,
         } => cmd_build(&cli.global, dir, out.as_deref(), format),
+        Command::Docs {
+            ref dir,
+            ref out,
+            serve,
+            port,
+            watch,
+        } => cmd_docs(&cli.global, dir, out.as_deref(), serve, port, watch),
         Command::Graph {
             ref dir,
             format,
@@ -349,6 +377,49 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
     }
     std::mem::forget(checked);
     code
+}
+
+fn cmd_docs(
+    g: &Global,
+    dir: &Path,
+    out: Option<&Path>,
+    serve: bool,
+    port: u16,
+    watch: bool,
+) -> ExitCode {
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| default_out(dir));
+    let code = cmd_build(g, dir, Some(&out), Format::Text);
+    if !serve || code == ExitCode::from(2) {
+        return code;
+    }
+    let (listener, url) = match crate::serve::bind(port) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("cannot serve on 127.0.0.1:{port}: {e}")),
+    };
+    let site = out.join("docs");
+    eprintln!("serving {url}");
+    eprintln!("(the site in {}; press Ctrl-C to stop)", site.display());
+    if !watch {
+        crate::serve::serve(listener, site, None);
+        return code;
+    }
+    let version = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(1));
+    let v = version.clone();
+    std::thread::spawn(move || crate::serve::serve(listener, site, Some(v)));
+    let skip = [out.clone(), default_out(dir)];
+    let mut seen = crate::serve::fingerprint(dir, &skip);
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let now = crate::serve::fingerprint(dir, &skip);
+        if now != seen {
+            seen = now;
+            eprintln!("change seen: rebuilding");
+            let _ = cmd_build(g, dir, Some(&out), Format::Text);
+            version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 fn cmd_graph(

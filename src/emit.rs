@@ -127,6 +127,7 @@ fn put(
 pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> std::io::Result<()> {
     // The ODCS contracts render from the same templates as the targets.
     let contract_templates = templates.clone();
+    let docs_templates = templates.clone();
     let (prepared, model) = rayon::join(
         || -> Result<(Plan, Renderer), Vec<Diagnostic>> {
             let plan = Plan::new(&checked.mesh, checked.as_of)?;
@@ -138,8 +139,13 @@ pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> s
     let model = model?;
     let (plan, renderer) = prepared.map_err(|d| std::io::Error::other(TemplateFailure(d)))?;
     let access = &plan.access;
-    let (targets, (grants, contracts)) = rayon::join(
-        || renderer.write(&checked.db, stage),
+    let ((targets, docs), (grants, contracts)) = rayon::join(
+        || {
+            rayon::join(
+                || renderer.write(&checked.db, stage),
+                || crate::docs::write(checked, access, &plan.names, &docs_templates, stage),
+            )
+        },
         || {
             rayon::join(
                 || {
@@ -166,6 +172,8 @@ pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> s
     };
     let written = targets.map_err(failed)?;
     let contracts = contracts.map_err(failed)?;
+    let docs = docs.map_err(failed)?;
+    stage.record(docs);
     stage.record(written);
     stage.record(contracts);
     stage.record(model);

@@ -58,6 +58,13 @@ builtin!(
     "import/data_product.yaml",
     "import/domain.yaml",
     "import/team.yaml",
+    // The documentation site (src/docs/): pages, and assets copied as they are.
+    "docs/index.html",
+    "docs/domain.html",
+    "docs/product.html",
+    "docs/_layout.html",
+    "docs/assets/style.css",
+    "docs/assets/search.js",
 );
 
 /// Largest template file meshc reads from a mesh.
@@ -1379,6 +1386,28 @@ impl Templates {
             }
         });
         env.set_formatter(crate::odcs::export::yaml_formatter);
+        env
+    }
+}
+
+impl Templates {
+    /// A template file's text as it is (the docs site's assets).
+    pub fn text(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(|s| &**s)
+    }
+
+    /// The environment of the docs site: HTML auto-escaping in `.html`
+    /// templates, so text from the mesh is escaped wherever it goes.
+    pub fn html_environment(&self) -> minijinja::Environment<'static> {
+        let mut env = environment(self, None, &BTreeMap::new());
+        env.set_keep_trailing_newline(true);
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
         env
     }
 }
