@@ -1,0 +1,215 @@
+//! The documentation site (SPEC §7, issue 6) as files: every page is
+//! there, every link and every `src` stays inside the site and resolves,
+//! domain pages are paginated, the search index holds product and column
+//! names. tests/docs_browser.rs drives the same site in Chromium.
+
+#[path = "support/common.rs"]
+mod common;
+use common::{build_ok, example};
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn html_files(site: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(site)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Values of `attr="…"` in `html`, unescaped for the entities the
+/// templates write.
+fn attrs(html: &str, attr: &str) -> Vec<String> {
+    let pat = format!(" {attr}=\"");
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(&pat) {
+        rest = &rest[i + pat.len()..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        out.push(
+            rest[..end]
+                .replace("&#x2f;", "/")
+                .replace("&amp;", "&")
+                .replace("&#x27;", "'")
+                .replace("&quot;", "\""),
+        );
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Checks every href and src of every page: inside the site, existing,
+/// anchors present. Returns the number of links checked.
+fn check_links(site: &Path) -> usize {
+    let mut checked = 0;
+    let mut ids: std::collections::HashMap<PathBuf, BTreeSet<String>> = Default::default();
+    let pages = html_files(site);
+    for p in &pages {
+        let text = std::fs::read_to_string(p).expect("read");
+        ids.insert(p.clone(), attrs(&text, "id").into_iter().collect());
+    }
+    for p in &pages {
+        let text = std::fs::read_to_string(p).expect("read");
+        let dir = p.parent().expect("dir");
+        for src in attrs(&text, "src") {
+            assert!(
+                !src.contains(':') && !src.starts_with("//"),
+                "{}: src {src} leaves the site",
+                p.display()
+            );
+            assert!(
+                dir.join(&src).is_file(),
+                "{}: src {src} missing",
+                p.display()
+            );
+            checked += 1;
+        }
+        for href in attrs(&text, "href") {
+            if href.starts_with("mailto:")
+                || href.starts_with("https://")
+                || href.starts_with("http://")
+            {
+                continue; // a link the reader follows, not a request
+            }
+            assert!(!href.contains(':'), "{}: href {href}", p.display());
+            let (file, anchor) = href.split_once('#').unwrap_or((&href, ""));
+            let target = if file.is_empty() {
+                p.clone()
+            } else {
+                dir.join(file)
+            };
+            let target = normalize(&target);
+            assert!(
+                target.starts_with(normalize(site)),
+                "{}: {href} leaves the site",
+                p.display()
+            );
+            assert!(target.is_file(), "{}: {href} does not exist", p.display());
+            if !anchor.is_empty() && target.extension().is_some_and(|x| x == "html") {
+                let known = ids.get(&target).expect("a page");
+                assert!(
+                    known.contains(anchor),
+                    "{}: {href}: no #{anchor}",
+                    p.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    checked
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[test]
+fn example_site_is_complete_and_its_links_resolve() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("out");
+    build_ok(example(), &out);
+    let site = out.join("docs");
+    for f in [
+        "index.html",
+        "assets/style.css",
+        "assets/search.js",
+        "search/products.js",
+    ] {
+        assert!(site.join(f).is_file(), "{f} missing");
+    }
+    let products = [
+        "sales/orders",
+        "sales/orders_legacy",
+        "customers/customers",
+        "logistics/carrier_rates",
+        "finance/revenue",
+    ];
+    for p in products {
+        assert!(site.join(format!("products/{p}.html")).is_file(), "{p}");
+    }
+    let n = check_links(&site);
+    assert!(n > 500, "only {n} links");
+    // The product page holds what SPEC §7 lists.
+    let page = std::fs::read_to_string(site.join("products/sales/orders.html")).expect("read");
+    for needle in [
+        "data-fqn=\"sales.orders\"",
+        "id=\"lineage-graph\"",
+        "class=\"lineage column-lineage\"",
+        "data-fqn=\"sales.orders.orders.customer_email\"",
+        "masked: hash",
+        ">pii<",
+        "<strong>confirmed</strong>",
+        "Who can read it, and why",
+        "dp_finance_revenue",
+        "freshness <strong>1h</strong>",
+        "not_null on order_id",
+        "mailto:sales_data@acme.example",
+        "customers.customers",
+    ] {
+        assert!(page.contains(needle), "orders page lacks {needle}");
+    }
+    // A deprecated product carries its banner.
+    let legacy =
+        std::fs::read_to_string(site.join("products/sales/orders_legacy.html")).expect("read");
+    assert!(legacy.contains("class=\"banner deprecated\""), "{legacy}");
+    // Search: names of products and columns are in the index.
+    let shard = |s: &str| {
+        let key: String = s.bytes().take(2).map(|b| format!("{b:02x}")).collect();
+        std::fs::read_to_string(site.join(format!("search/t-{key}.js"))).expect("shard")
+    };
+    assert!(shard("orders").contains("[\"orders\","));
+    assert!(shard("customer_email").contains("[\"customer_email\","));
+    assert!(shard("email").contains("[\"email\","));
+    // No inline script anywhere: every script is a file of the site.
+    for p in html_files(&site) {
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert_eq!(
+            text.matches("<script").count(),
+            text.matches("<script src=").count(),
+            "{}",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn domain_pages_are_paginated() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mesh = tmp.path().join("mesh");
+    common::generate(&mesh, 600, 3);
+    let out = tmp.path().join("out");
+    build_ok(&mesh, &out);
+    let site = out.join("docs");
+    let mut total = 0;
+    let mut paged = 0;
+    for p in html_files(&site.join("domains")) {
+        let text = std::fs::read_to_string(&p).expect("read");
+        let rows = text.matches("class=\"product\"").count();
+        assert!(
+            rows <= meshc::docs::PAGE_SIZE,
+            "{}: {rows} rows",
+            p.display()
+        );
+        total += rows;
+        if text.contains("rel=\"next\"") {
+            paged += 1;
+        }
+    }
+    assert_eq!(total, 600);
+    assert!(paged > 0, "no domain has a second page");
+    check_links(&site);
+}
