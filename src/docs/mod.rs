@@ -129,7 +129,22 @@ fn svg(columns: Vec<Vec<SvgNode>>, edges: &[(At, At)]) -> Svg {
     }
 }
 
+/// Characters of a label that fit a box (13px system font).
+const LABEL_MAX: usize = 34;
+
+/// A label that fits its box: a long name keeps its end, the part that
+/// tells names apart (`…segments.segment_id`); the box's title has it all.
+fn fit(label: String) -> String {
+    let n = label.chars().count();
+    if n <= LABEL_MAX {
+        return label;
+    }
+    let tail: String = label.chars().skip(n - (LABEL_MAX - 1)).collect();
+    format!("…{tail}")
+}
+
 fn node(label: String, fqn: String, href: String, kind: &'static str, focus: bool) -> SvgNode {
+    let label = fit(label);
     SvgNode {
         x: 0,
         y: 0,
@@ -804,13 +819,6 @@ fn search_index<'s>(site: &'s Site<'_>) -> Vec<(String, String)> {
         .map(|l| (l.fqn.as_str(), l.title.as_str(), l.href.as_str(), l.status))
         .collect();
     let mut out = Vec::new();
-    out.push((
-        "search/products.js".to_string(),
-        format!(
-            "meshcSearch.load(\"products\",{});\n",
-            serde_json::to_string(&products).unwrap_or_else(|_| "[]".into())
-        ),
-    ));
     // shard → term → matches [product, port, column]
     type Match<'a> = (u32, &'a str, &'a str);
     let mut shards: BTreeMap<String, BTreeMap<String, Vec<Match<'s>>>> = BTreeMap::new();
@@ -853,6 +861,17 @@ fn search_index<'s>(site: &'s Site<'_>) -> Vec<(String, String)> {
             }
         }
     }
+    // products.js names the shards that exist, so the script never asks
+    // for one that does not (a failed request in the browser's console).
+    let keys: Vec<&String> = shards.keys().collect();
+    out.push((
+        "search/products.js".to_string(),
+        format!(
+            "meshcSearch.load(\"products\",{{\"products\":{},\"shards\":{}}});\n",
+            serde_json::to_string(&products).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into())
+        ),
+    ));
     for (key, terms) in shards {
         let list: Vec<(&String, &Vec<Match<'s>>)> = terms.iter().collect();
         out.push((
@@ -1066,6 +1085,15 @@ mod tests {
         assert_eq!(name_terms("a_b"), ["a_b"]);
         assert_eq!(shard_key("cu"), "6375");
         assert_eq!(shard_key("éa"), "c3a961");
+    }
+
+    #[test]
+    fn long_labels_keep_their_end() {
+        assert_eq!(fit("sales.orders".into()), "sales.orders");
+        let long = "customers.customer_segments.segments.segment_id".to_string();
+        let f = fit(long.clone());
+        assert_eq!(f.chars().count(), LABEL_MAX);
+        assert!(f.starts_with('…') && long.ends_with(&f[3..]), "{f}");
     }
 
     #[test]

@@ -337,7 +337,7 @@ async function mainChecks(browser, site, opts) {
     assert((await page.locator('svg#lineage-graph g.node.focus[data-fqn="sales.orders"]').count()) === 1, 'no g.node.focus[data-fqn="sales.orders"]');
     assert(nodes.includes('customers.customers'), `customers.customers (an input) is not a node: ${nodes.join(', ')}`);
     assert(nodes.some((n) => n.startsWith('finance.')), `no finance.* reader among the nodes: ${nodes.join(', ')}`);
-    assert(nodes.some((n) => n.startsWith('marketing.')), `no marketing.* reader among the nodes: ${nodes.join(', ')}`);
+    assert(nodes.some((n) => n.startsWith('logistics.')), `no logistics.* reader among the nodes: ${nodes.join(', ')}`);
     const edges = await page.locator('svg#lineage-graph path.edge').count();
     assert(edges >= 2, `${edges} path.edge, want ≥ 2`);
     return `${nodes.length} nodes, ${edges} edges`;

@@ -1,8 +1,8 @@
 // Client-side search of the docs site (meshc). The index is prebuilt in
 // shards under search/ and loaded on demand with <script> elements, which
 // work from file:// where fetch() does not: search/products.js (every
-// product) and search/t-<hex>.js, the names starting with two given
-// characters (hex of their UTF-8 bytes). Results are built with DOM nodes
+// product, and the list of shards) and search/t-<hex>.js, the names
+// starting with two given characters (hex of their UTF-8 bytes). Results are built with DOM nodes
 // and textContent only: nothing from the index is parsed as HTML.
 (function () {
   "use strict";
@@ -11,10 +11,14 @@
   var waiting = {};
   var products = null;
   var shards = {};
+  var exists = {};
 
   window.meshcSearch = {
     load: function (name, data) {
-      if (name === "products") { products = data; } else { shards[name] = data; }
+      if (name === "products") {
+        products = data.products;
+        data.shards.forEach(function (k) { exists["t-" + k] = true; });
+      } else { shards[name] = data; }
       loaded[name] = true;
       (waiting[name] || []).forEach(function (f) { f(); });
       waiting[name] = [];
@@ -28,7 +32,7 @@
     var s = document.createElement("script");
     s.src = "search/" + name + ".js";
     s.async = true;
-    // A shard that does not exist: no name starts with these characters.
+    // Should a shard fail to load, the search says nothing was found.
     s.onerror = function () { loaded[name] = true; shards[name] = []; (waiting[name] || []).forEach(function (f) { f(); }); waiting[name] = []; };
     document.head.appendChild(s);
   }
@@ -65,6 +69,7 @@
     var key = "t-" + hex(q);
     status.textContent = "Searching…";
     need("products", function () {
+      if (!exists[key]) { loaded[key] = true; shards[key] = []; }
       need(key, function () {
         if (mine !== seq) { return; }
         var items = [], seen = {};
