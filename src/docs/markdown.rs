@@ -42,8 +42,31 @@ pub fn safe_url(url: &str) -> bool {
     }
 }
 
+/// Whether `text` renders as one paragraph of itself: no character that
+/// starts markdown syntax or needs escaping, no line break, no leading
+/// space or digit (lists, code blocks).
+fn is_plain(text: &str) -> bool {
+    let t = text.trim_end();
+    !t.is_empty()
+        && !t.starts_with(|c: char| c.is_whitespace() || c.is_ascii_digit())
+        && !t.contains([
+            '\n', '\r', '*', '_', '`', '[', ']', '<', '>', '&', '\\', '#', '!', '|', '~', '"',
+            '\'', '=', '-', '+', ':', '{', '}', '\t',
+        ])
+}
+
 /// Renders `text` (markdown) as safe HTML.
 pub fn render(text: &str) -> String {
+    // Most descriptions are one plain sentence: the parser would write
+    // them unchanged inside <p>.
+    if is_plain(text) {
+        let t = text.trim_end();
+        let mut out = String::with_capacity(t.len() + 8);
+        out.push_str("<p>");
+        out.push_str(t);
+        out.push_str("</p>\n");
+        return out;
+    }
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
@@ -200,6 +223,18 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_plain_fast_path_agrees_with_the_parser(s in "[a-zA-Z0-9 .,;()?/%$@-]{1,60}") {
+            if is_plain(&s) {
+                let mut opts = Options::empty();
+                opts.insert(Options::ENABLE_TABLES);
+                opts.insert(Options::ENABLE_STRIKETHROUGH);
+                let mut slow = String::new();
+                html::push_html(&mut slow, Parser::new_ext(&s, opts));
+                prop_assert_eq!(render(&s), slow);
+            }
+        }
+
         #[test]
         fn no_tag_survives_unescaped(s in "[<>a-z =\"'/:()\\[\\]!\\n*`-]{0,80}") {
             let out = render(&s);
