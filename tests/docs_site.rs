@@ -216,3 +216,125 @@ fn domain_pages_are_paginated() {
     assert!(paged > 0, "no domain has a second page");
     check_links(&site);
 }
+
+/// A mesh's templates folder overrides the site's templates and assets
+/// by path, like every template.
+#[test]
+fn site_templates_are_overridable() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mesh = tmp.path().join("mesh");
+    common::copy_tree(&example(), &mesh);
+    let _ = std::fs::remove_dir_all(mesh.join("build"));
+    let dir = mesh.join("templates/docs/assets");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("style.css"),
+        "/* our theme */\nbody { color: rebeccapurple; }\n",
+    )
+    .expect("write");
+    std::fs::write(
+        mesh.join("templates/docs/domain.html"),
+        "{% extends \"docs/_layout.html\" %}{% block title %}{{ domain.title }}{% endblock %}{% block main %}<main id=\"main\"><h1>Our domain page: {{ domain.title }}</h1>{% for p in products %}<a class=\"product\" href=\"{{ p.href }}\">{{ p.title }}</a>{% endfor %}</main>{% endblock %}\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("out");
+    build_ok(&mesh, &out);
+    let css = std::fs::read_to_string(out.join("docs/assets/style.css")).expect("css");
+    assert!(css.starts_with("/* our theme */"), "{css}");
+    let page = std::fs::read_to_string(out.join("docs/domains/sales.html")).expect("page");
+    assert!(page.contains("<h1>Our domain page: Sales</h1>"), "{page}");
+    check_links(&out.join("docs"));
+}
+
+/// `meshc docs --serve --watch`: a change to the mesh is rebuilt, the
+/// served page shows it, and the version pages poll goes up.
+#[test]
+fn watch_rebuilds_and_serves_the_new_site() {
+    use std::io::{BufRead, Read, Write};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mesh = tmp.path().join("mesh");
+    common::copy_tree(&example(), &mesh);
+    let _ = std::fs::remove_dir_all(mesh.join("build"));
+    let out = tmp.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_meshc"))
+        .args(["docs", "--serve", "--port", "0", "--watch", "-o"])
+        .arg(&out)
+        .arg(&mesh)
+        .env("SOURCE_DATE_EPOCH", "1795564800")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start meshc docs");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stderr = child.stderr.take().expect("stderr");
+    let _guard = Kill(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Some(url) = line.strip_prefix("serving ") {
+                let _ = tx.send(url.to_string());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("a `serving` line");
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let get = |path: &str| -> String {
+        let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("read");
+        out
+    };
+    let before = get("/__meshc/version");
+    let page = get("/products/sales/orders.html");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("/__meshc/reload.js"), "no reload script");
+    assert!(
+        !std::fs::read_to_string(out.join("docs/products/sales/orders.html"))
+            .expect("file")
+            .contains("reload.js")
+    );
+    // Change the product's title.
+    let file = mesh.join("domains/sales/products/orders.yaml");
+    let text = std::fs::read_to_string(&file).expect("read");
+    assert!(text.contains("title: Orders"), "fixture changed");
+    std::fs::write(
+        &file,
+        text.replacen("title: Orders", "title: Orders, watched", 1),
+    )
+    .expect("write");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let page = get("/products/sales/orders.html");
+        if page.contains("Orders, watched") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no rebuild within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while get("/__meshc/version") == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "version did not change"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
