@@ -1365,6 +1365,7 @@ fn environment(
     // yaml_block(indent)`: a map or list as block YAML (src/odcs/export.rs).
     env.add_filter("yaml", crate::odcs::export::yaml_filter);
     env.add_filter("yaml_block", crate::odcs::export::yaml_block_filter);
+    env.add_filter("yaml_text", crate::odcs::export::yaml_text_filter);
     env
 }
 

@@ -179,6 +179,51 @@ pub fn yaml_filter(v: &Value) -> Result<Value, Error> {
     Ok(Value::from_safe_string(s))
 }
 
+/// The `yaml_text(indent)` filter: a string with line breaks as a literal
+/// block scalar (`|`, `|-` or `|+` by its final newlines), its lines
+/// indented by `indent` spaces; anything else as [`write_yaml`] writes it.
+/// Only text a block scalar keeps exactly goes into one: no control
+/// characters but newlines, no tab or trailing space, no line that starts
+/// with a space before the first non-empty one, no carriage return.
+pub fn yaml_text_filter(v: &Value, indent: Option<usize>) -> Result<Value, Error> {
+    let indent = indent.unwrap_or(2);
+    let Some(text) = v.as_str() else {
+        return yaml_filter(v);
+    };
+    let block_ok = text.contains('\n')
+        && !text.trim().is_empty()
+        && !text.starts_with([' ', '\n'])
+        && text.chars().all(|c| {
+            c == '\n'
+                || !(c.is_control()
+                    || matches!(
+                        c,
+                        '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                    ))
+        })
+        && text.split('\n').all(|l| !l.ends_with(' '));
+    if !block_ok {
+        return yaml_filter(v);
+    }
+    let body = text.trim_end_matches('\n');
+    let trailing = text.len() - body.len();
+    let chomp = match trailing {
+        0 => "-",
+        1 => "",
+        _ => "+",
+    };
+    let pad = " ".repeat(indent);
+    let mut out = format!("|{chomp}");
+    for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+    }
+    Ok(Value::from_safe_string(out))
+}
+
 /// The auto-escape mode of `.yaml`/`.yml` templates.
 pub const YAML_ESCAPE: minijinja::AutoEscape = minijinja::AutoEscape::Custom("yaml");
 
@@ -1525,6 +1570,28 @@ mod tests {
         let mut s = String::new();
         write_yaml(&mut s, &v).unwrap();
         s
+    }
+
+    #[test]
+    fn text_blocks_read_back_exactly() {
+        for text in [
+            "one\ntwo\n",
+            "one\ntwo",
+            "one\n\ntwo\n\n",
+            "a: b\n- c\n# d\n  e\n",
+            "select 1\nfrom {{ ref(\"x\") }}\nwhere a <> 'b'\n",
+        ] {
+            let v = yaml_text_filter(&Value::from(text), Some(2)).expect("filter");
+            let doc = format!("k: {}\n", v.as_str().expect("str"));
+            let back: std::collections::BTreeMap<String, String> =
+                serde_saphyr::from_str(&doc).expect(&doc);
+            assert_eq!(back["k"], text, "{doc}");
+        }
+        // Not safe as a block: written quoted.
+        for text in [" lead\nx", "tab\there\nx", "trail \nx", "one line"] {
+            let v = yaml_text_filter(&Value::from(text), Some(2)).expect("filter");
+            assert!(!v.as_str().expect("str").starts_with('|'), "{text:?}");
+        }
     }
 
     #[test]
