@@ -399,6 +399,12 @@ fn cmd_docs(
         Err(e) => return fail(format!("cannot serve on 127.0.0.1:{port}: {e}")),
     };
     let site = out.join("docs");
+    if !site.join("index.html").is_file() {
+        eprintln!(
+            "note: {} has no site yet; it appears when a build succeeds",
+            site.display()
+        );
+    }
     eprintln!("serving {url}");
     eprintln!("(the site in {}; press Ctrl-C to stop)", site.display());
     if !watch {
@@ -416,8 +422,10 @@ fn cmd_docs(
         if now != seen {
             seen = now;
             eprintln!("change seen: rebuilding");
-            let _ = cmd_build(g, dir, Some(&out), Format::Text);
-            version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            // Pages reload only when there is a new site to show.
+            if cmd_build(g, dir, Some(&out), Format::Text) == ExitCode::SUCCESS {
+                version.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
         }
     }
 }

@@ -13,8 +13,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The script added to pages while watching.
 const RELOAD_JS: &str = "(function(){var v=null;function poll(){var x=new XMLHttpRequest();x.open('GET','/__meshc/version');x.onload=function(){if(v!==null&&x.responseText!==v){location.reload();}v=x.responseText;};x.send();}poll();setInterval(poll,1000);})();\n";
@@ -27,18 +27,49 @@ pub fn bind(port: u16) -> std::io::Result<(TcpListener, String)> {
     Ok((listener, format!("http://127.0.0.1:{}/", addr.port())))
 }
 
+/// Connections served at once; more wait in the listen queue.
+const MAX_CONNECTIONS: usize = 32;
+/// Header lines a request may have.
+const MAX_HEADERS: usize = 100;
+/// How long a client has to send its request, and to read the answer.
+const DEADLINE: Duration = Duration::from_secs(10);
+
 /// Serves `root` on `listener` until the process ends. `version`, when
 /// given, is the build counter pages poll to reload.
 pub fn serve(listener: TcpListener, root: PathBuf, version: Option<Arc<AtomicU64>>) {
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     let root = Arc::new(root);
+    let busy = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
-        let root = root.clone();
-        let version = version.clone();
-        std::thread::spawn(move || {
-            let _ = handle(stream, &root, version.as_deref());
+        // Wait for a free slot rather than start unbounded threads.
+        while busy.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        busy.fetch_add(1, Ordering::SeqCst);
+        let (root, version, slot) = (root.clone(), version.clone(), busy.clone());
+        let spawned = std::thread::Builder::new().spawn(move || {
+            let _ = handle(stream, &root, port, version.as_deref());
+            slot.fetch_sub(1, Ordering::SeqCst);
         });
+        if spawned.is_err() {
+            // No thread: the connection is dropped, the server goes on.
+            busy.fetch_sub(1, Ordering::SeqCst);
+        }
     }
+}
+
+/// Whether a `Host` header names this server on the loopback interface
+/// (a page elsewhere that rebinds its DNS name to 127.0.0.1 sends its own
+/// name and is refused).
+fn host_ok(host: &str, port: u16) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+    ]
+    .contains(&host)
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -111,22 +142,47 @@ fn respond(
     stream.flush()
 }
 
-fn handle(mut stream: TcpStream, root: &Path, version: Option<&AtomicU64>) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+fn handle(
+    mut stream: TcpStream,
+    root: &Path,
+    port: u16,
+    version: Option<&AtomicU64>,
+) -> std::io::Result<()> {
+    let start = Instant::now();
+    stream.set_read_timeout(Some(DEADLINE))?;
+    stream.set_write_timeout(Some(DEADLINE))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.by_ref().take(8192).read_line(&mut line)?;
-    // Skip the headers.
-    loop {
+    // The headers: only Host matters; a slow or endless header block is cut.
+    let mut host = None;
+    for _ in 0..=MAX_HEADERS {
+        if start.elapsed() > DEADLINE {
+            return Ok(());
+        }
         let mut h = String::new();
         let n = reader.by_ref().take(8192).read_line(&mut h)?;
         if n == 0 || h == "\r\n" || h == "\n" {
             break;
         }
+        if let Some((k, v)) = h.split_once(':')
+            && k.trim().eq_ignore_ascii_case("host")
+        {
+            host = Some(v.trim().to_string());
+        }
     }
     let mut parts = line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let head_only = method == "HEAD";
+    if !host.as_deref().is_some_and(|h| host_ok(h, port)) {
+        return respond(
+            &mut stream,
+            "421 Misdirected Request",
+            "text/plain",
+            b"this server answers only to 127.0.0.1, localhost and [::1] on its port\n",
+            head_only,
+        );
+    }
     if method != "GET" && !head_only {
         return respond(
             &mut stream,
@@ -273,7 +329,7 @@ mod tests {
         let get = |path: &str| {
             let addr = url.trim_start_matches("http://").trim_end_matches('/');
             let mut s = TcpStream::connect(addr).expect("connect");
-            write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+            write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").expect("send");
             let mut out = String::new();
             s.read_to_string(&mut out).expect("read");
             out
@@ -287,5 +343,27 @@ mod tests {
         assert!(get("/__meshc/version").ends_with("\r\n\r\n3"));
         assert!(get("/missing.html").starts_with("HTTP/1.1 404"));
         assert!(get("/../x").starts_with("HTTP/1.1 400"));
+        // Another host name (DNS rebinding) is refused.
+        let addr = url.trim_start_matches("http://").trim_end_matches('/');
+        let mut s = TcpStream::connect(addr).expect("connect");
+        write!(
+            s,
+            "GET / HTTP/1.1\r\nHost: attacker.example:{}\r\n\r\n",
+            addr.rsplit(':').next().unwrap_or("")
+        )
+        .expect("send");
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("read");
+        assert!(out.starts_with("HTTP/1.1 421"), "{out}");
+    }
+
+    #[test]
+    fn hosts() {
+        assert!(host_ok("127.0.0.1:8080", 8080));
+        assert!(host_ok("LOCALHOST:8080", 8080));
+        assert!(host_ok("[::1]:8080", 8080));
+        assert!(!host_ok("127.0.0.1:8081", 8080));
+        assert!(!host_ok("evil.example:8080", 8080));
+        assert!(!host_ok("127.0.0.1", 8080));
     }
 }

@@ -294,7 +294,7 @@ fn watch_rebuilds_and_serves_the_new_site() {
         .to_string();
     let get = |path: &str| -> String {
         let mut s = std::net::TcpStream::connect(&addr).expect("connect");
-        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").expect("send");
         let mut out = String::new();
         s.read_to_string(&mut out).expect("read");
         out
@@ -337,4 +337,40 @@ fn watch_rebuilds_and_serves_the_new_site() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+}
+
+/// A file that holds two products: each page shows the diagnostics of its
+/// own document.
+#[test]
+fn diagnostics_go_to_their_own_product() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mesh = tmp.path().join("mesh");
+    common::copy_tree(&example(), &mesh);
+    let _ = std::fs::remove_dir_all(mesh.join("build"));
+    let products = mesh.join("domains/sales/products");
+    let lines = std::fs::read_to_string(products.join("order_lines.yaml"))
+        .expect("read")
+        .replacen(
+            "  description: The articles of every confirmed order, one row per order line.\n",
+            "",
+            1,
+        );
+    let kpis = std::fs::read_to_string(products.join("sales_kpis.yaml")).expect("read");
+    std::fs::remove_file(products.join("order_lines.yaml")).expect("rm");
+    std::fs::write(
+        products.join("sales_kpis.yaml"),
+        format!("{lines}---\n{kpis}"),
+    )
+    .expect("write");
+    let out = tmp.path().join("out");
+    build_ok(&mesh, &out);
+    let page = |p: &str| {
+        std::fs::read_to_string(out.join(format!("docs/products/sales/{p}.html"))).expect("page")
+    };
+    let lines_page = page("order_lines");
+    assert!(
+        lines_page.contains("product `sales.order_lines` has no description"),
+        "{lines_page}"
+    );
+    assert!(!page("sales_kpis").contains("has no description"));
 }

@@ -193,7 +193,20 @@ fn contracts_of_one_product_merge() {
         .expect("run");
     let stdout = text(&out.stdout);
     let stderr = text(&out.stderr);
+    // A port given twice fails the product: it is not written at all.
     assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout.matches("kind: DataProduct").count(), 0, "{stdout}");
+    assert!(stderr.contains("version differs"), "{stderr}");
+    assert!(stderr.contains("already has a port `orders`"), "{stderr}");
+    assert!(stderr.contains("`sales.orders` is not written"), "{stderr}");
+
+    let out = meshc()
+        .args(["import", "odcs", "--color", "never"])
+        .args([&a, &b])
+        .output()
+        .expect("run");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(stdout.matches("kind: DataProduct").count(), 1, "{stdout}");
     assert!(stdout.contains("    - name: orders\n"), "{stdout}");
     assert!(stdout.contains("    - name: lines\n"), "{stdout}");
@@ -203,8 +216,6 @@ fn contracts_of_one_product_merge() {
     assert!(stdout.contains("email: \"sales@x.example\""), "{stdout}");
     assert!(stdout.contains("chat: \"#sales\""), "{stdout}");
     assert!(stdout.contains("members: [\"a@x.example\"]"), "{stdout}");
-    assert!(stderr.contains("version differs"), "{stderr}");
-    assert!(stderr.contains("already has a port `orders`"), "{stderr}");
 
     // The documents check clean in a mesh (after the duplicate is dropped).
     let mesh = tmp.path().join("mesh");
@@ -236,6 +247,66 @@ fn contracts_of_one_product_merge() {
         std::fs::read_to_string(mesh.join("teams/sales_data.yaml")).expect("read"),
         "# mine\n"
     );
+
+    // A product one of whose contracts fails is not written, so a whole
+    // product file is never replaced by a partial one.
+    let before = std::fs::read_to_string(mesh.join("sales/products/orders.yaml")).expect("read");
+    let bad = tmp.path().join("bad.odcs.yaml");
+    std::fs::write(
+        &bad,
+        contract("lines", "1.2.0").replace(
+            "description: Key. }",
+            "description: Key., customProperties: [{ property: masking, value: sha256 }] }",
+        ),
+    )
+    .expect("write");
+    let partial = meshc()
+        .args(["import", "odcs", "--color", "never", "--out"])
+        .arg(&mesh)
+        .args([&a, &bad])
+        .output()
+        .expect("run");
+    let err = text(&partial.stderr);
+    assert_eq!(partial.status.code(), Some(1), "{err}");
+    assert!(err.contains("masking` is `sha256`"), "{err}");
+    assert!(err.contains("`sales.orders` is not written"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(mesh.join("sales/products/orders.yaml")).expect("read"),
+        before
+    );
+}
+
+/// Lineage: `transformSourceObjects` entries become `derivedFrom` only when
+/// they name a product being imported or one its inputs read; a warehouse
+/// column of the same shape is reported and left out. `endOfLife` of a
+/// product that is not deprecated is reported, not made a sunset.
+#[test]
+fn lineage_and_end_of_life() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let c = tmp.path().join("c.odcs.yaml");
+    std::fs::write(
+        &c,
+        "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\ndomain: sales\ndataProduct: orders\nschema:\n  - name: orders\n    properties:\n      - { name: id, logicalType: integer, description: Key., transformSourceObjects: [prod_db.raw.orders.id, sales.shop_db.orders.id] }\nslaProperties:\n  - { property: endOfLife, value: \"2030-01-01\" }\ncustomProperties:\n  - { property: inputs, value: [{ source: sales.shop_db.orders }] }\n",
+    )
+    .expect("write");
+    let out = meshc()
+        .args(["import", "odcs", "--products-only", "--color", "never"])
+        .arg(&c)
+        .output()
+        .expect("run");
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("derivedFrom: [sales.shop_db.orders.id]"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("`prod_db.raw.orders.id` names no column"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("deprecation"), "{stdout}");
+    assert!(stderr.contains("endOfLife is not imported"), "{stderr}");
 }
 
 /// Bad input: each broken contract of the M008 fixtures is a diagnostic

@@ -288,20 +288,48 @@ impl<'a> Site<'a> {
                 grants[pid.idx()].push(i);
             }
         }
-        let mut by_file: HashMap<FileId, ProductId> = HashMap::new();
+        // A file may hold several products (documents after `---`), and a
+        // contract file may serve several: a diagnostic in a product file
+        // goes to the last product whose document starts before it, one in
+        // a contract file to every product using that contract.
+        let mut in_file: HashMap<FileId, Vec<(u32, ProductId)>> = HashMap::new();
+        let mut in_contract: HashMap<FileId, Vec<ProductId>> = HashMap::new();
         for pid in mesh.product_ids() {
             let p = mesh.product(pid);
-            by_file.insert(p.file, pid);
+            in_file
+                .entry(p.file)
+                .or_default()
+                .push((p.metadata.loc.start, pid));
             for port in &p.spec.outputs {
                 if let Some(f) = port.contract_file {
-                    by_file.insert(f, pid);
+                    let list = in_contract.entry(f).or_default();
+                    if !list.contains(&pid) {
+                        list.push(pid);
+                    }
                 }
             }
         }
+        for list in in_file.values_mut() {
+            list.sort();
+        }
         let mut diags = vec![Vec::new(); mesh.products.len()];
         for (i, d) in checked.diagnostics.iter().enumerate() {
-            if let Some(pid) = d.primary.as_ref().and_then(|l| by_file.get(&l.span.file)) {
-                diags[pid.idx()].push(i);
+            let Some(span) = d.primary.as_ref().map(|l| l.span) else {
+                continue;
+            };
+            if let Some(list) = in_file.get(&span.file) {
+                let at = list
+                    .iter()
+                    .rev()
+                    .find(|(start, _)| *start <= span.start)
+                    .or(list.first());
+                if let Some((_, pid)) = at {
+                    diags[pid.idx()].push(i);
+                }
+            } else if let Some(list) = in_contract.get(&span.file) {
+                for pid in list {
+                    diags[pid.idx()].push(i);
+                }
             }
         }
         let mut into_port: HashMap<(ProductId, usize), Vec<&ColumnEdge>> = HashMap::new();

@@ -238,6 +238,16 @@ pub(crate) fn attach(
         };
         files.push((id, refs));
     }
+    // Lineage in a contract may name columns of these (`domain.name`).
+    let known: std::collections::BTreeSet<String> = docs
+        .iter()
+        .filter(|(_, d)| matches!(d.spec, Spec::Source(_) | Spec::DataProduct(_)))
+        .filter_map(|(_, d)| {
+            let domain = d.metadata.domain.as_ref()?;
+            Some(format!("{}.{}", domain.as_str(), d.metadata.name.as_str()))
+        })
+        .collect();
+    let is_known = |owner: &str| known.contains(owner);
     let db_ref: &SourceDb = db;
     let parsed: Vec<Result<odcs::Contract, Box<Diagnostic>>> = files
         .par_iter()
@@ -256,7 +266,7 @@ pub(crate) fn attach(
             let Some(port) = port_ref(docs, r) else {
                 continue;
             };
-            let (schema, diags) = odcs::map_port(&contract, id, port, product_file);
+            let (schema, diags) = odcs::map_port(&contract, id, port, product_file, &is_known);
             out.extend(diags);
             if let (Some(schema), Some(port)) = (schema, port_mut(docs, r)) {
                 odcs::apply(port, schema, id);

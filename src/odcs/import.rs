@@ -197,6 +197,10 @@ pub fn import(db: &mut SourceDb, paths: &[impl AsRef<Path>], opts: &Options) -> 
     let mut products: BTreeMap<(String, String), ProductDoc> = BTreeMap::new();
     let mut order: Vec<(String, String)> = Vec::new();
     let mut teams: BTreeMap<String, TeamDoc> = BTreeMap::new();
+    // Read and parse every contract first: lineage entries are taken as
+    // `derivedFrom` only when they name a product being imported or a
+    // product or source one of them reads.
+    let mut parsed: Vec<(FileId, Contract, String)> = Vec::new();
     for path in paths {
         let path = path.as_ref();
         let shown = path.to_string_lossy().into_owned();
@@ -227,35 +231,82 @@ pub fn import(db: &mut SourceDb, paths: &[impl AsRef<Path>], opts: &Options) -> 
             .and_then(|n| n.to_str())
             .map(|n| n.split('.').next().unwrap_or(n).to_string())
             .unwrap_or_default();
-        let mut diags = Vec::new();
-        if let Some((key, product, team)) =
-            read_contract(&contract, file, db.get(file), &stem, opts, &mut diags)
+        parsed.push((file, contract, stem));
+    }
+    let mut known: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for (_, c, stem) in &parsed {
+        if let Some((d, p)) = identity(c, stem, opts) {
+            known.insert(format!("{d}.{p}"));
+        }
+        if let Some(list) =
+            custom(&c.custom_properties, "inputs").and_then(|p| p.value.value.as_array())
         {
-            if let Some(t) = team {
-                match teams.get(&t.name) {
-                    Some(old) if *old != t => diags.push(warning(
-                        format!(
-                            "team `{}` is described differently by an earlier contract; the first description is imported",
-                            t.name
-                        ),
-                        span_of(file, contract.team.as_ref().map(|t| t.loc).unwrap_or(contract.kind.loc)),
-                        "make the contracts describe the team alike",
-                    )),
-                    Some(_) => {}
+            for i in list {
+                if let Some(p) = i.get("product").and_then(Json::as_str) {
+                    known.insert(p.to_string());
+                }
+                if let Some(t) = i.get("source").and_then(Json::as_str)
+                    && let Some((src, _)) = t.rsplit_once('.')
+                {
+                    known.insert(src.to_string());
+                }
+            }
+        }
+    }
+    let is_known = |owner: &str| known.contains(owner);
+    // Products one of whose contracts failed are not written: a partial
+    // product would replace a whole one under `--out`.
+    let mut failed: std::collections::BTreeSet<(String, String)> = Default::default();
+    for (file, contract, stem) in &parsed {
+        let file = *file;
+        let mut diags = Vec::new();
+        match read_contract(contract, file, stem, opts, &is_known, &mut diags) {
+            Err(Some(key)) => {
+                failed.insert(key);
+            }
+            Err(None) => {}
+            Ok((key, product, team)) => {
+                if let Some(t) = team {
+                    match teams.get(&t.name) {
+                        Some(old) if *old != t => diags.push(warning(
+                            format!(
+                                "team `{}` is described differently by an earlier contract; the first description is imported",
+                                t.name
+                            ),
+                            span_of(file, contract.team.as_ref().map(|t| t.loc).unwrap_or(contract.kind.loc)),
+                            "make the contracts describe the team alike",
+                        )),
+                        Some(_) => {}
+                        None => {
+                            teams.insert(t.name.clone(), t);
+                        }
+                    }
+                }
+                match products.get_mut(&key) {
                     None => {
-                        teams.insert(t.name.clone(), t);
+                        order.push(key.clone());
+                        products.insert(key, product);
+                    }
+                    Some(first) => {
+                        if !merge(first, product, contract, file, &mut diags) {
+                            failed.insert(key);
+                        }
                     }
                 }
             }
-            match products.get_mut(&key) {
-                None => {
-                    order.push(key.clone());
-                    products.insert(key, product);
-                }
-                Some(first) => merge(first, product, &contract, file, &mut diags),
-            }
         }
         out.diagnostics.extend(diags);
+    }
+    for key in &failed {
+        if products.remove(key).is_some() {
+            out.diagnostics.push(Diagnostic::new(
+                Code::M008,
+                format!(
+                    "`{}.{}` is not written: one of its contracts could not be imported",
+                    key.0, key.1
+                ),
+            ).with_help("fix the errors above and import the product's contracts again; a partial product would replace the whole one"));
+        }
     }
     let templates = Templates::builtin();
     let env = templates.yaml_environment();
@@ -316,6 +367,27 @@ pub fn import(db: &mut SourceDb, paths: &[impl AsRef<Path>], opts: &Options) -> 
             }
         }
     }
+    // Two documents at one path (a domain named `teams` and a team named
+    // `domain`): the second is not written.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut kept = Vec::new();
+    for d in std::mem::take(&mut out.documents) {
+        if seen.insert(d.path.clone()) {
+            kept.push(d);
+        } else {
+            out.diagnostics.push(
+                Diagnostic::new(
+                    Code::M008,
+                    format!(
+                        "two documents would be written to {}; the {} is left out",
+                        d.path, d.kind
+                    ),
+                )
+                .with_help("rename the domain or the team in the contract"),
+            );
+        }
+    }
+    out.documents = kept;
     crate::diagnostics::normalize(&mut out.diagnostics);
     out
 }
@@ -368,13 +440,41 @@ fn name_from(
 
 type Read = ((String, String), ProductDoc, Option<TeamDoc>);
 
-/// One contract as a (partial) product and the team it describes.
+/// The (domain, product) a contract imports as, without diagnostics.
+fn identity(c: &Contract, stem: &str, opts: &Options) -> Option<(String, String)> {
+    let domain = match &c.domain {
+        Some(d) => meshc_name(d.as_str())?,
+        None => opts.domain.clone()?,
+    };
+    let name = match (&c.data_product, &c.name) {
+        (Some(n), _) | (None, Some(n)) => meshc_name(n.as_str())?,
+        (None, None) => meshc_name(stem)?,
+    };
+    Some((domain, name))
+}
+
+/// One contract as a (partial) product and the team it describes; on
+/// failure, the product it belongs to when that is known.
 fn read_contract(
     c: &Contract,
     file: FileId,
-    src: &SourceFile,
     stem: &str,
     opts: &Options,
+    known: &dyn Fn(&str) -> bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Read, Option<(String, String)>> {
+    match read_contract_inner(c, file, stem, opts, known, diags) {
+        Some(r) => Ok(r),
+        None => Err(identity(c, stem, opts)),
+    }
+}
+
+fn read_contract_inner(
+    c: &Contract,
+    file: FileId,
+    stem: &str,
+    opts: &Options,
+    known: &dyn Fn(&str) -> bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Read> {
     let top = span_of(file, c.api_version.loc);
@@ -440,7 +540,12 @@ fn read_contract(
         .tags
         .as_ref()
         .and_then(|t| t.as_array())
-        .map(|l| l.iter().map(text).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let sunset = c.sla_properties.as_ref().and_then(|l| {
         l.iter()
@@ -453,6 +558,23 @@ fn read_contract(
                     .unwrap_or(v)
             })
     });
+    let sunset = match sunset {
+        Some(_) if status != "deprecated" && status != "retired" => {
+            if let Some(p) = c
+                .sla_properties
+                .as_ref()
+                .and_then(|l| l.iter().find(|p| p.property.as_str() == "endOfLife"))
+            {
+                diags.push(info(
+                    format!("endOfLife is not imported: the product's status is `{status}`"),
+                    span_of(file, p.property.loc),
+                    "meshc's `deprecation.sunset` belongs to a deprecated or retired product",
+                ));
+            }
+            None
+        }
+        other => other,
+    };
     let inputs: Vec<Input> = custom_list(c, "inputs", file, diags);
     let access: Vec<AllowEntry> = custom_list(c, "accessAllow", file, diags);
     let visibility = match custom_text("visibility").as_deref() {
@@ -509,7 +631,18 @@ fn read_contract(
             contract_file: None,
             query: None,
         };
-        let (schema, found) = model::map_object(c, file, o, &port);
+        if ports.iter().any(|(n, _): &(String, Port)| *n == port_name) {
+            diags.push(
+                m008(
+                    format!("a second schema object becomes port `{port_name}`"),
+                    span_of(file, o.name.loc),
+                )
+                .with_help("give the schema objects names that differ as meshc names"),
+            );
+            failed = true;
+            continue;
+        }
+        let (schema, found) = model::map_object(c, file, o, &port, known);
         let errors = found.iter().any(|d| d.severity == Severity::Error);
         diags.extend(found);
         let Some(schema) = schema.filter(|_| !errors) else {
@@ -535,7 +668,7 @@ fn read_contract(
     if failed {
         return None;
     }
-    unrepresented(c, file, src, diags);
+    unrepresented(c, file, diags);
     Some((
         (domain.clone(), name.clone()),
         ProductDoc {
@@ -664,7 +797,7 @@ fn team(
 }
 
 /// One info listing what the contract has and the import leaves out.
-fn unrepresented(c: &Contract, file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) {
+fn unrepresented(c: &Contract, file: FileId, diags: &mut Vec<Diagnostic>) {
     let mut fields: Vec<&str> = Vec::new();
     let mut add = |present: bool, name: &'static str| {
         if present && !fields.contains(&name) {
@@ -692,7 +825,96 @@ fn unrepresented(c: &Contract, file: FileId, src: &SourceFile, diags: &mut Vec<D
             add(true, "customProperties");
         }
     }
+    if let Some(d) = c.description.as_ref().and_then(|d| d.value.as_object()) {
+        add(
+            d.keys()
+                .any(|k| !matches!(k.as_str(), "purpose" | "usage" | "limitations")),
+            "description's customProperties and authoritativeDefinitions",
+        );
+    }
+    match c.team.as_ref().map(|t| &t.value) {
+        Some(Json::Object(o)) => {
+            add(
+                o.keys().any(|k| {
+                    !matches!(
+                        k.as_str(),
+                        "name" | "description" | "members" | "customProperties"
+                    )
+                }),
+                "team fields other than name, description and members",
+            );
+            let members = o.get("members").and_then(Json::as_array);
+            add(
+                members.is_some_and(|l| {
+                    l.iter().any(|m| {
+                        m.as_object()
+                            .is_some_and(|m| m.keys().any(|k| k != "username"))
+                    })
+                }),
+                "team members' fields other than username",
+            );
+            add(
+                o.get("customProperties")
+                    .and_then(Json::as_array)
+                    .is_some_and(|l| {
+                        l.iter()
+                            .any(|p| p.get("property").and_then(Json::as_str) != Some("title"))
+                    }),
+                "team customProperties other than title",
+            );
+        }
+        Some(Json::Array(l)) => add(
+            l.iter().any(|m| {
+                m.as_object()
+                    .is_some_and(|m| m.keys().any(|k| k != "username"))
+            }),
+            "team members' fields other than username",
+        ),
+        _ => {}
+    }
+    if let Some(Json::Array(list)) = c.support.as_ref().map(|s| &s.value) {
+        let emails = list
+            .iter()
+            .filter(|s| s.get("tool").and_then(Json::as_str) == Some("email"))
+            .count();
+        let others = list.len() - emails;
+        add(
+            emails > 1 || others > 1,
+            "support channels after the first e-mail and the first other",
+        );
+        add(
+            list.iter().any(|s| {
+                s.as_object().is_some_and(|o| {
+                    o.keys()
+                        .any(|k| !matches!(k.as_str(), "channel" | "tool" | "url"))
+                })
+            }),
+            "support fields other than channel, tool and url",
+        );
+    }
+    for p in &c.custom_properties {
+        let known_text = ["visibility", "productTitle", "replacedBy"];
+        if known_text.contains(&p.property.as_str()) && !p.value.value.is_string() {
+            add(
+                true,
+                "custom properties visibility, productTitle or replacedBy that are not text",
+            );
+        }
+    }
+    add(
+        c.tags
+            .as_ref()
+            .and_then(|t| t.as_array())
+            .is_some_and(|l| l.iter().any(|t| !t.is_string())),
+        "tags that are not text",
+    );
     for o in c.schema.iter().flat_map(|s| s.iter()) {
+        add(
+            o.custom_properties
+                .iter()
+                .any(|p| !matches!(p.property.as_str(), "query" | "maskedPhysicalName")),
+            "schema objects' customProperties",
+        );
         add(o.physical_name.is_some(), "physicalName");
         add(o.business_name.is_some(), "businessName");
         add(o.relationships.is_some(), "relationships");
@@ -713,7 +935,6 @@ fn unrepresented(c: &Contract, file: FileId, src: &SourceFile, diags: &mut Vec<D
         return;
     }
     let start = span_of(file, c.api_version.loc);
-    let _ = src;
     diags.push(info(
         format!("not imported: {}", fields.join(", ")),
         start,
@@ -763,7 +984,8 @@ fn merge(
     c: &Contract,
     file: FileId,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> bool {
+    let mut ok = true;
     let top = span_of(file, c.api_version.loc);
     let related = span_of(first.file, Loc::default());
     let differs = |what: &str| {
@@ -808,6 +1030,7 @@ fn merge(
                 .with_related(related, "the first contract of the product")
                 .with_help("give the schema objects of one product different names"),
             );
+            ok = false;
             continue;
         }
         first.ports.push((name, port));
@@ -817,6 +1040,7 @@ fn merge(
             first.access.push(a);
         }
     }
+    ok
 }
 
 // ------------------------------------------------------------------ context

@@ -99,16 +99,13 @@ pub struct Contract {
     pub contract_created_ts: Ignored,
 }
 
-/// One entry of a `customProperties` list.
+/// One entry of a `customProperties` list. Other keys are tolerated
+/// (tools add their own): meshc reads only `property` and `value`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct CustomProperty {
     pub property: Sp<String>,
     pub value: Sp<Value>,
-    #[serde(default)]
-    pub id: Ignored,
-    #[serde(default)]
-    pub description: Ignored,
 }
 
 /// The value of the custom property `name` in `list`, if any.
@@ -553,6 +550,9 @@ struct Mapper<'a> {
     /// Mapping for `meshc import odcs`, which takes `endOfLife` as the
     /// product's sunset.
     import: bool,
+    /// The products and sources (`domain.name`) a `transformSourceObjects`
+    /// entry may name to be taken as lineage.
+    known: &'a dyn Fn(&str) -> bool,
 }
 
 impl Mapper<'_> {
@@ -930,22 +930,24 @@ impl Mapper<'_> {
         }
     }
 
-    /// `transformSourceObjects` that name meshc columns
-    /// (`domain.product.port.column`) are the column's `derivedFrom`;
-    /// other entries (tables, files of other systems) are left to the tools
-    /// that read them.
+    /// `transformSourceObjects` that name a column of a product or source
+    /// the mesh has (`domain.product.port.column`,
+    /// `domain.source.table.column`) are the column's `derivedFrom`; other
+    /// entries (tables and files of other systems, such as
+    /// `db.schema.table.column`) are left to the tools that read them.
     fn derived_from(&mut self, p: &Property, what: &str) -> Vec<Sp<String>> {
         let Some(list) = &p.transform_source_objects else {
             return Vec::new();
         };
         let mut out = Vec::new();
         for o in list.iter() {
-            if is_column_fqn(o.as_str()) {
+            let owner = o.as_str().rsplitn(3, '.').nth(2).unwrap_or("");
+            if is_column_fqn(o.as_str()) && (self.known)(owner) {
                 out.push(o.clone());
             } else {
                 self.ignored(
                     format!(
-                        "{what}: transformSourceObjects entry `{}` is not a column of the mesh (domain.product.port.column); meshc does not take it as lineage",
+                        "{what}: transformSourceObjects entry `{}` names no column of a product or source of the mesh; meshc does not take it as lineage",
                         o.as_str()
                     ),
                     o.loc,
@@ -1218,6 +1220,14 @@ impl Mapper<'_> {
                     );
                     return None;
                 };
+                if imp.value.get("column").is_some_and(|c| !c.is_string()) {
+                    self.error(
+                        "a meshc freshness check's `column` is not a column name".into(),
+                        imp.loc,
+                        "write `column: ordered_at`, or leave it out on a property's check",
+                    );
+                    return None;
+                }
                 let col = text("column")
                     .map(|c| Sp::new(c.to_string(), imp.loc))
                     .or_else(|| column.cloned());
@@ -1540,6 +1550,7 @@ pub fn map_port(
     file: FileId,
     port: &Port,
     product_file: FileId,
+    known: &dyn Fn(&str) -> bool,
 ) -> (Option<PortSchema>, Vec<Diagnostic>) {
     let mut m = Mapper {
         file,
@@ -1548,6 +1559,7 @@ pub fn map_port(
         diags: Vec::new(),
         failed: false,
         import: false,
+        known,
     };
     let Some(object) = m.schema_object(c) else {
         return (None, m.diags);
@@ -1562,6 +1574,7 @@ pub fn map_object(
     file: FileId,
     object: &Sp<SchemaObject>,
     port: &Port,
+    known: &dyn Fn(&str) -> bool,
 ) -> (Option<PortSchema>, Vec<Diagnostic>) {
     let m = Mapper {
         file,
@@ -1570,6 +1583,7 @@ pub fn map_object(
         diags: Vec::new(),
         failed: false,
         import: true,
+        known,
     };
     map_with(m, c, object)
 }
@@ -1793,7 +1807,7 @@ mod tests {
         let src = SourceFile::new("orders.odcs.yaml".into(), text.to_string());
         let file = FileId(1);
         let (schema, diags) = match parse(file, &src) {
-            Ok(c) => map_port(&c, file, &port(), FileId(0)),
+            Ok(c) => map_port(&c, file, &port(), FileId(0), &|_| true),
             Err(d) => (None, vec![*d]),
         };
         for d in &diags {
