@@ -106,6 +106,14 @@ fn check_links(site: &Path) -> usize {
     checked
 }
 
+/// A copy of mesh.example under `dir`, without a build folder.
+fn example_copy(dir: &Path) -> PathBuf {
+    let mesh = dir.join("mesh");
+    common::copy_tree(&example(), &mesh);
+    let _ = std::fs::remove_dir_all(mesh.join("build"));
+    mesh
+}
+
 fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
@@ -222,9 +230,7 @@ fn domain_pages_are_paginated() {
 #[test]
 fn site_templates_are_overridable() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let mesh = tmp.path().join("mesh");
-    common::copy_tree(&example(), &mesh);
-    let _ = std::fs::remove_dir_all(mesh.join("build"));
+    let mesh = example_copy(tmp.path());
     let dir = mesh.join("templates/docs/assets");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(
@@ -252,9 +258,7 @@ fn site_templates_are_overridable() {
 fn watch_rebuilds_and_serves_the_new_site() {
     use std::io::{BufRead, Read, Write};
     let tmp = tempfile::tempdir().expect("tmp");
-    let mesh = tmp.path().join("mesh");
-    common::copy_tree(&example(), &mesh);
-    let _ = std::fs::remove_dir_all(mesh.join("build"));
+    let mesh = example_copy(tmp.path());
     let out = tmp.path().join("out");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_meshc"))
         .args(["docs", "--serve", "--port", "0", "--watch", "-o"])
@@ -344,9 +348,7 @@ fn watch_rebuilds_and_serves_the_new_site() {
 #[test]
 fn diagnostics_go_to_their_own_product() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let mesh = tmp.path().join("mesh");
-    common::copy_tree(&example(), &mesh);
-    let _ = std::fs::remove_dir_all(mesh.join("build"));
+    let mesh = example_copy(tmp.path());
     let products = mesh.join("domains/sales/products");
     let lines = std::fs::read_to_string(products.join("order_lines.yaml"))
         .expect("read")
