@@ -173,6 +173,12 @@ fn example_site_is_complete_and_its_links_resolve() {
     ] {
         assert!(page.contains(needle), "orders page lacks {needle}");
     }
+    // The index lists deprecated products by sunset.
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index");
+    assert!(
+        index.contains("<code>sales.orders_legacy</code> <span class=\"badge status-deprecated\">sunset 2027-09-30</span>"),
+        "{index}"
+    );
     // A deprecated product carries its banner.
     let legacy =
         std::fs::read_to_string(site.join("products/sales/orders_legacy.html")).expect("read");
@@ -222,6 +228,14 @@ fn domain_pages_are_paginated() {
     }
     assert_eq!(total, 600);
     assert!(paged > 0, "no domain has a second page");
+    // The index stays small: its lists are bounded.
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index");
+    let listed = index.matches("<li><a href=").count();
+    assert!(
+        listed <= 2 * meshc::docs::ATTENTION,
+        "{listed} products listed on the index"
+    );
+    assert!(index.len() < 64 * 1024, "index is {} bytes", index.len());
     check_links(&site);
 }
 

@@ -41,6 +41,10 @@ use crate::{Checked, access};
 /// Products listed per domain page.
 pub const PAGE_SIZE: usize = 100;
 
+/// Products the index lists as needing attention (most warnings) and as
+/// deprecated (soonest sunset first), at most.
+pub const ATTENTION: usize = 20;
+
 /// Files copied as they are from the templates into the site.
 pub const ASSETS: [&str; 2] = ["docs/assets/style.css", "docs/assets/search.js"];
 
@@ -1056,11 +1060,60 @@ pub fn write(
     }
     let root_doc = mesh.root.as_ref();
     let all: Vec<ProductId> = mesh.product_ids().collect();
+    // Attention lists, bounded so the index stays small at any size: the
+    // products with the most warnings, and deprecated products by sunset.
+    let link_row = |pid: ProductId, note: String| {
+        let l = &site.links[pid.idx()];
+        minijinja::context! { fqn => l.fqn, title => l.title, href => l.href, note => note }
+    };
+    let mut warned: Vec<(usize, ProductId)> = all
+        .iter()
+        .map(|&p| (count(&[p], Severity::Warning), p))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    warned.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let warned_total = warned.len();
+    let attention: Vec<minijinja::Value> = warned
+        .into_iter()
+        .take(ATTENTION)
+        .map(|(n, p)| link_row(p, format!("{n} warning{}", if n == 1 { "" } else { "s" })))
+        .collect();
+    let mut deprecated: Vec<(String, ProductId)> = all
+        .iter()
+        .filter(|&&p| mesh.product(p).status() == crate::load::syntax::Status::Deprecated)
+        .map(|&p| {
+            let sunset = mesh
+                .product(p)
+                .spec
+                .deprecation
+                .as_ref()
+                .and_then(|d| d.sunset.as_ref())
+                .map(|s| s.value.clone())
+                .unwrap_or_default();
+            (sunset, p)
+        })
+        .collect();
+    deprecated.sort();
+    let deprecated_list: Vec<minijinja::Value> = deprecated
+        .into_iter()
+        .take(ATTENTION)
+        .map(|(sunset, p)| {
+            let note = if sunset.is_empty() {
+                "no sunset date".to_string()
+            } else {
+                format!("sunset {sunset}")
+            };
+            link_row(p, note)
+        })
+        .collect();
     let ctx = minijinja::context! {
         root => "",
         mesh => site.mesh_value(),
         description => root_doc.and_then(|r| r.metadata.description.as_ref()).map(|d| markdown::render(d)).unwrap_or_default(),
         domains => domain_rows,
+        attention => attention,
+        attention_total => warned_total,
+        deprecated => deprecated_list,
         counts => minijinja::context! {
             domains => by_domain.len(),
             products => mesh.products.len(),
