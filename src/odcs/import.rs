@@ -1228,6 +1228,71 @@ fn product_context(p: &ProductDoc) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const EXAMPLE: &str = include_str!("../../tests/data/odcs/examples/all-data-types.odcs.yaml");
+    const OURS: &str =
+        include_str!("../../tests/fixtures/check/M008/ok/products/contracts/orders.odcs.yaml");
+
+    /// Imports `text` as a contract file; every diagnostic's span lies in
+    /// its file and every document written parses as YAML.
+    fn run(text: &str) -> usize {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("c.odcs.yaml");
+        std::fs::write(&path, text).expect("write");
+        let mut db = SourceDb::new(dir.path());
+        let opts = Options {
+            domain: Some("d".into()),
+            owner: Some("t".into()),
+            products_only: false,
+        };
+        let out = import(&mut db, &[&path], &opts);
+        for d in &out.diagnostics {
+            if let Some(l) = &d.primary {
+                let f = db.get(l.span.file);
+                assert!(l.span.end as usize <= f.text.len(), "{d:?}");
+            }
+        }
+        for doc in &out.documents {
+            assert!(!doc.path.contains(".."), "{}", doc.path);
+            let parsed: Result<serde_json::Value, _> = serde_saphyr::from_str(&doc.text);
+            assert!(
+                parsed.is_ok(),
+                "{}: {:?}\n{}",
+                doc.path,
+                parsed.err(),
+                doc.text
+            );
+        }
+        out.documents.len()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn mutated_contracts_import_or_say_why(which in 0usize..2, pos in 0usize..4000, cut in 0usize..30, insert in "[-:\\[\\]{}&*!|>'\" \\n#a-zA-Z0-9<>]{0,12}") {
+            let base = if which == 0 { EXAMPLE } else { OURS };
+            let mut s = base.to_string();
+            let mut start = pos.min(s.len());
+            while !s.is_char_boundary(start) { start -= 1; }
+            let mut end = (start + cut).min(s.len());
+            while !s.is_char_boundary(end) { end -= 1; }
+            s.replace_range(start..end, &insert);
+            let _ = run(&s);
+        }
+    }
+
+    #[test]
+    fn hostile_text_stays_data() {
+        let text = OURS.replace(
+            "The order number.",
+            "\"\\n---\\napiVersion: meshc/v1\\nkind: Mesh\\n# </script> {{ x }} {% y %}\"",
+        );
+        // The product, its domain and its team, with the text as data.
+        assert_eq!(run(&text), 3);
+        assert_eq!(run(OURS), 3);
+    }
 
     #[test]
     fn names() {
