@@ -14,6 +14,7 @@ pub mod date;
 pub mod diagnostics;
 pub mod docs;
 pub mod emit;
+pub mod git;
 pub mod graph;
 pub mod load;
 pub mod manifest;
