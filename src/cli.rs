@@ -303,7 +303,12 @@ fn report(g: &Global, checked: &Checked, format: Format) -> ExitCode {
 }
 
 fn exit_for(g: &Global, checked: &Checked) -> ExitCode {
-    let worst = checked.diagnostics.iter().map(|d| d.severity).max();
+    exit_for_diagnostics(g, &checked.diagnostics)
+}
+
+/// 1 when there is an error (or, with --deny-warnings, a warning).
+fn exit_for_diagnostics(g: &Global, diagnostics: &[crate::diagnostics::Diagnostic]) -> ExitCode {
+    let worst = diagnostics.iter().map(|d| d.severity).max();
     match worst {
         Some(Severity::Error) => ExitCode::from(1),
         Some(Severity::Warning) if g.deny_warnings => ExitCode::from(1),
@@ -599,12 +604,7 @@ fn cmd_import_odcs(
             plural(s.infos)
         );
     }
-    let worst = imported.diagnostics.iter().map(|d| d.severity).max();
-    match worst {
-        Some(Severity::Error) => ExitCode::from(1),
-        Some(Severity::Warning) if g.deny_warnings => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
-    }
+    exit_for_diagnostics(g, &imported.diagnostics)
 }
 
 fn cmd_schema(kind: Option<&str>) -> ExitCode {

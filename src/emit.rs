@@ -34,6 +34,19 @@ impl Staging {
         Ok(BufWriter::with_capacity(1 << 20, File::create(&path)?))
     }
 
+    /// Writes `bytes` to `rel` (creating its folders) in one write, without
+    /// the large buffer of [`Staging::create`]: for the many small files
+    /// written from several threads (contracts, pages). Returns `rel`; the
+    /// caller records it.
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> std::io::Result<String> {
+        let path = self.root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, bytes)?;
+        Ok(rel.to_string())
+    }
+
     pub fn record(&mut self, rels: impl IntoIterator<Item = String>) {
         self.written.extend(rels);
     }

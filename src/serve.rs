@@ -269,10 +269,11 @@ pub fn fingerprint(dir: &Path, skip: &[PathBuf]) -> u64 {
         .into_iter()
         .filter_entry(|e| {
             let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
-            let skipped = e
-                .path()
-                .canonicalize()
-                .is_ok_and(|c| skip.iter().any(|s| c.starts_with(s)));
+            // Only folders can be the build output: files are not resolved
+            // (twice a second over a large mesh, that would be thousands
+            // of system calls).
+            let skipped =
+                e.file_type().is_dir() && e.path().canonicalize().is_ok_and(|c| skip.contains(&c));
             !hidden && !skipped
         });
     for e in walker.filter_map(Result::ok) {

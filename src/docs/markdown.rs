@@ -78,50 +78,41 @@ pub fn render(text: &str) -> String {
     for ev in Parser::new_ext(text, opts) {
         match ev {
             Event::Html(s) | Event::InlineHtml(s) => events.push(Event::Text(s)),
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                if safe_url(&dest_url) {
-                    dropped.push(false);
-                    events.push(Event::Start(Tag::Link {
+            // A link, or an image shown as a link to its source: kept only
+            // when the destination is safe (and not inside another image).
+            Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+                let image = matches!(tag, Tag::Image { .. });
+                if image {
+                    in_image += 1;
+                }
+                match tag {
+                    Tag::Link {
                         link_type,
                         dest_url,
                         title,
                         id,
-                    }));
-                } else {
-                    dropped.push(true);
-                }
-            }
-            Event::End(TagEnd::Link) => {
-                if dropped.pop() == Some(false) {
-                    events.push(Event::End(TagEnd::Link));
-                }
-            }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                in_image += 1;
-                if safe_url(&dest_url) && in_image == 1 {
-                    dropped.push(false);
-                    events.push(Event::Start(Tag::Link {
+                    }
+                    | Tag::Image {
                         link_type,
                         dest_url,
                         title,
                         id,
-                    }));
-                } else {
-                    dropped.push(true);
+                    } if safe_url(&dest_url) && (!image || in_image == 1) => {
+                        dropped.push(false);
+                        events.push(Event::Start(Tag::Link {
+                            link_type,
+                            dest_url,
+                            title,
+                            id,
+                        }));
+                    }
+                    _ => dropped.push(true),
                 }
             }
-            Event::End(TagEnd::Image) => {
-                in_image = in_image.saturating_sub(1);
+            Event::End(end @ (TagEnd::Link | TagEnd::Image)) => {
+                if end == TagEnd::Image {
+                    in_image = in_image.saturating_sub(1);
+                }
                 if dropped.pop() == Some(false) {
                     events.push(Event::End(TagEnd::Link));
                 }

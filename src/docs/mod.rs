@@ -940,14 +940,7 @@ pub fn write(
         tpl("docs/domain.html")?,
         tpl("docs/product.html")?,
     );
-    let put = |rel: &str, text: &[u8]| -> Result<String, Failure> {
-        let mut f = stage
-            .create(rel)
-            .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-            .map_err(Failure::Io)?;
-        std::io::Write::write_all(&mut f, text).map_err(Failure::Io)?;
-        Ok(rel.to_string())
-    };
+    let put = |rel: &str, text: &[u8]| stage.write_bytes(rel, text).map_err(Failure::Io);
     let fail = |what: &str, e: minijinja::Error| {
         Failure::Templates(vec![templates.error_for(db, what, &e)])
     };

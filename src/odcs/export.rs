@@ -417,15 +417,8 @@ pub fn write(
                         &e,
                     )])
                 })?;
-                // One write per file: the staging writer's large buffer is
-                // not needed for a few kilobytes.
                 let rel = contract_path(&p.domain_name, &p.name, port.name.as_str());
-                let mut file = stage
-                    .create(&rel)
-                    .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-                    .map_err(Failure::Io)?;
-                std::io::Write::write_all(&mut file, buf).map_err(Failure::Io)?;
-                Ok(Some(rel))
+                stage.write_bytes(&rel, buf).map(Some).map_err(Failure::Io)
             },
         )
         .collect();
@@ -694,8 +687,73 @@ impl Shared {
     }
 }
 
-/// A list of names as a template value (none when empty).
-fn names_value(list: &[crate::load::Sp<String>]) -> Value {
+// ------------------------------------------------------------------ meshc's own fields
+
+/// An input as the `inputs` custom property holds it: the fields of a
+/// DataProduct's `spec.inputs` entry, written by the export and read back
+/// by `meshc import odcs` (one definition, so the two cannot drift).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputEntry {
+    pub source: Option<String>,
+    pub product: Option<String>,
+    pub port: Option<String>,
+    pub version: Option<String>,
+    pub columns: Option<Vec<String>>,
+    pub purpose: Option<String>,
+}
+
+/// An `access.allow` entry as the `accessAllow` custom property holds it.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowItem {
+    pub team: Option<String>,
+    pub product: Option<String>,
+    pub ports: Option<Vec<String>>,
+    pub columns: Option<Vec<String>>,
+    pub purpose: Option<String>,
+    pub expires: Option<String>,
+    #[serde(default)]
+    pub unmasked: Vec<String>,
+}
+
+fn text(s: &Option<crate::load::Sp<String>>) -> Option<String> {
+    s.as_ref().map(|s| s.value.clone())
+}
+
+fn texts(l: &[crate::load::Sp<String>]) -> Vec<String> {
+    l.iter().map(|s| s.value.clone()).collect()
+}
+
+impl From<&crate::load::syntax::Input> for InputEntry {
+    fn from(i: &crate::load::syntax::Input) -> Self {
+        InputEntry {
+            source: text(&i.source),
+            product: text(&i.product),
+            port: text(&i.port),
+            version: text(&i.version),
+            columns: i.columns.as_deref().map(texts),
+            purpose: text(&i.purpose),
+        }
+    }
+}
+
+impl From<&crate::load::syntax::AllowEntry> for AllowItem {
+    fn from(e: &crate::load::syntax::AllowEntry) -> Self {
+        AllowItem {
+            team: text(&e.team),
+            product: text(&e.product),
+            ports: e.ports.as_deref().map(texts),
+            columns: e.columns.as_deref().map(texts),
+            purpose: text(&e.purpose),
+            expires: text(&e.expires),
+            unmasked: texts(&e.unmasked),
+        }
+    }
+}
+
+/// A list of names as a template value.
+pub fn list_value(list: &[String]) -> Value {
     Value::from(
         list.iter()
             .map(|s| Value::from(s.as_str()))
@@ -703,28 +761,53 @@ fn names_value(list: &[crate::load::Sp<String>]) -> Value {
     )
 }
 
-/// The product's inputs as ordered maps in meshc's own field names (the
-/// `inputs` custom property): lineage for readers of the contract, and
-/// what `meshc import odcs` reads back.
+/// A list of names, none when absent (left out of a map).
+fn some_list(list: Option<&[String]>) -> Value {
+    list.map(list_value).unwrap_or(Value::from(()))
+}
+
+impl InputEntry {
+    /// The entry as an ordered map in meshc's field names.
+    pub fn value(&self) -> Value {
+        Fields::value([
+            ("source", opt(self.source.as_deref())),
+            ("product", opt(self.product.as_deref())),
+            ("port", opt(self.port.as_deref())),
+            ("version", opt(self.version.as_deref())),
+            ("columns", some_list(self.columns.as_deref())),
+            ("purpose", opt(self.purpose.as_deref())),
+        ])
+    }
+}
+
+impl AllowItem {
+    /// The entry as an ordered map in meshc's field names.
+    pub fn value(&self) -> Value {
+        Fields::value([
+            ("team", opt(self.team.as_deref())),
+            ("product", opt(self.product.as_deref())),
+            ("ports", some_list(self.ports.as_deref())),
+            ("columns", some_list(self.columns.as_deref())),
+            ("purpose", opt(self.purpose.as_deref())),
+            ("expires", opt(self.expires.as_deref())),
+            (
+                "unmasked",
+                if self.unmasked.is_empty() {
+                    Value::from(())
+                } else {
+                    list_value(&self.unmasked)
+                },
+            ),
+        ])
+    }
+}
+
+/// The product's inputs (the `inputs` custom property): lineage for
+/// readers of the contract, and what `meshc import odcs` reads back.
 fn inputs(list: &[crate::load::Sp<crate::load::syntax::Input>]) -> Value {
     Value::from(
         list.iter()
-            .map(|i| {
-                Fields::value([
-                    ("source", opt(i.source.as_ref().map(|s| s.as_str()))),
-                    ("product", opt(i.product.as_ref().map(|s| s.as_str()))),
-                    ("port", opt(i.port.as_ref().map(|s| s.as_str()))),
-                    ("version", opt(i.version.as_ref().map(|s| s.as_str()))),
-                    (
-                        "columns",
-                        i.columns
-                            .as_ref()
-                            .map(|c| names_value(c))
-                            .unwrap_or(Value::from(())),
-                    ),
-                    ("purpose", opt(i.purpose.as_ref().map(|s| s.as_str()))),
-                ])
-            })
+            .map(|i| InputEntry::from(&i.value).value())
             .collect::<Vec<_>>(),
     )
 }
@@ -745,36 +828,7 @@ fn allowed(access: Option<&crate::load::syntax::Access>, port: &str) -> Value {
                     .as_ref()
                     .is_none_or(|ps| ps.iter().any(|p| p.as_str() == port))
             })
-            .map(|e| {
-                Fields::value([
-                    ("team", opt(e.team.as_ref().map(|s| s.as_str()))),
-                    ("product", opt(e.product.as_ref().map(|s| s.as_str()))),
-                    (
-                        "ports",
-                        e.ports
-                            .as_ref()
-                            .map(|c| names_value(c))
-                            .unwrap_or(Value::from(())),
-                    ),
-                    (
-                        "columns",
-                        e.columns
-                            .as_ref()
-                            .map(|c| names_value(c))
-                            .unwrap_or(Value::from(())),
-                    ),
-                    ("purpose", opt(e.purpose.as_ref().map(|s| s.as_str()))),
-                    ("expires", opt(e.expires.as_ref().map(|s| s.as_str()))),
-                    (
-                        "unmasked",
-                        if e.unmasked.is_empty() {
-                            Value::from(())
-                        } else {
-                            names_value(&e.unmasked)
-                        },
-                    ),
-                ])
-            })
+            .map(|e| AllowItem::from(&e.value).value())
             .collect::<Vec<_>>(),
     )
 }

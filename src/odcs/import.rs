@@ -30,7 +30,7 @@ use std::path::Path;
 use minijinja::Value;
 use serde_json::Value as Json;
 
-use super::export::Fields;
+use super::export::{AllowItem as AllowEntry, Fields, InputEntry as Input, list_value};
 use super::model::{self, Contract, SchemaObject, custom};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::load::sp::{Loc, Sp};
@@ -123,42 +123,6 @@ fn text(v: &Json) -> String {
 
 fn str_value(s: Option<&str>) -> Value {
     s.map(Value::from).unwrap_or(Value::from(()))
-}
-
-fn list_value(list: &[String]) -> Value {
-    Value::from(
-        list.iter()
-            .map(|s| Value::from(s.as_str()))
-            .collect::<Vec<_>>(),
-    )
-}
-
-/// An input as meshc's export writes it in the `inputs` custom property
-/// (the fields of a DataProduct's `spec.inputs` entry).
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-struct Input {
-    source: Option<String>,
-    product: Option<String>,
-    port: Option<String>,
-    version: Option<String>,
-    columns: Option<Vec<String>>,
-    purpose: Option<String>,
-}
-
-/// An `access.allow` entry as meshc's export writes it in the
-/// `accessAllow` custom property.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-struct AllowEntry {
-    team: Option<String>,
-    product: Option<String>,
-    ports: Option<Vec<String>>,
-    columns: Option<Vec<String>>,
-    purpose: Option<String>,
-    expires: Option<String>,
-    #[serde(default)]
-    unmasked: Vec<String>,
 }
 
 /// A team as a contract describes it.
@@ -298,13 +262,13 @@ pub fn import(db: &mut SourceDb, paths: &[impl AsRef<Path>], opts: &Options) -> 
         out.diagnostics.extend(diags);
     }
     for key in &failed {
-        if products.remove(key).is_some() {
-            out.diagnostics.push(Diagnostic::new(
-                Code::M008,
+        if let Some(p) = products.remove(key) {
+            out.diagnostics.push(m008(
                 format!(
                     "`{}.{}` is not written: one of its contracts could not be imported",
                     key.0, key.1
                 ),
+                span_of(p.file, Loc::default()),
             ).with_help("fix the errors above and import the product's contracts again; a partial product would replace the whole one"));
         }
     }
@@ -1129,40 +1093,6 @@ fn quality_value(q: &Quality) -> Value {
     ])
 }
 
-fn opt_list(l: &Option<Vec<String>>) -> Value {
-    l.as_deref().map(list_value).unwrap_or(Value::from(()))
-}
-
-fn input_value(i: &Input) -> Value {
-    Fields::value([
-        ("source", str_value(i.source.as_deref())),
-        ("product", str_value(i.product.as_deref())),
-        ("port", str_value(i.port.as_deref())),
-        ("version", str_value(i.version.as_deref())),
-        ("columns", opt_list(&i.columns)),
-        ("purpose", str_value(i.purpose.as_deref())),
-    ])
-}
-
-fn allow_value(a: &AllowEntry) -> Value {
-    Fields::value([
-        ("team", str_value(a.team.as_deref())),
-        ("product", str_value(a.product.as_deref())),
-        ("ports", opt_list(&a.ports)),
-        ("columns", opt_list(&a.columns)),
-        ("purpose", str_value(a.purpose.as_deref())),
-        ("expires", str_value(a.expires.as_deref())),
-        (
-            "unmasked",
-            if a.unmasked.is_empty() {
-                Value::from(())
-            } else {
-                list_value(&a.unmasked)
-            },
-        ),
-    ])
-}
-
 fn port_value(p: &Port) -> Value {
     let sla = p.sla.as_ref().map(|s| {
         Fields::value([
@@ -1219,9 +1149,9 @@ fn product_context(p: &ProductDoc) -> Value {
         status => p.status,
         sunset => p.sunset,
         replaced_by => p.replaced_by,
-        inputs => Value::from(p.inputs.iter().map(input_value).collect::<Vec<_>>()),
+        inputs => Value::from(p.inputs.iter().map(Input::value).collect::<Vec<_>>()),
         outputs => Value::from(p.ports.iter().map(|(_, port)| port_value(port)).collect::<Vec<_>>()),
-        access => Value::from(p.access.iter().map(allow_value).collect::<Vec<_>>()),
+        access => Value::from(p.access.iter().map(AllowEntry::value).collect::<Vec<_>>()),
     }
 }
 
