@@ -23,6 +23,7 @@
 
 pub mod markdown;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
@@ -829,16 +830,26 @@ fn shard_key(term: &str) -> String {
 }
 
 /// Terms a name is found by: itself and what follows each `_`
-/// (`customer_email` is found by "cust…" and by "email").
-fn name_terms(name: &str) -> Vec<String> {
-    let lower = name.to_lowercase();
-    let mut out = vec![lower.clone()];
-    for (i, _) in lower.match_indices('_') {
-        let rest = &lower[i + 1..];
-        if rest.chars().count() >= 2 && !out.iter().any(|t| t == rest) {
-            out.push(rest.to_string());
+/// (`customer_email` is found by "cust…" and by "email"). Names are lower
+/// case already, so the terms borrow from them.
+fn name_terms(name: &str) -> Vec<Cow<'_, str>> {
+    let lower: Cow<'_, str> = if name.chars().any(char::is_uppercase) {
+        Cow::Owned(name.to_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    };
+    let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(4);
+    let starts: Vec<usize> = lower.match_indices('_').map(|(i, _)| i + 1).collect();
+    for i in starts {
+        let rest = &lower[i..];
+        if rest.chars().nth(1).is_some() && !out.iter().any(|t| t == rest) && rest != lower {
+            out.push(match &lower {
+                Cow::Borrowed(b) => Cow::Borrowed(&b[i..]),
+                Cow::Owned(o) => Cow::Owned(o[i..].to_string()),
+            });
         }
     }
+    out.insert(0, lower);
     out
 }
 
@@ -851,18 +862,15 @@ fn search_index<'s>(site: &'s Site<'_>) -> Vec<(String, String)> {
         .map(|l| (l.fqn.as_str(), l.title.as_str(), l.href.as_str(), l.status))
         .collect();
     let mut out = Vec::new();
-    // shard → term → matches [product, port, column]
+    // term → matches [product, port, column]; grouped into shards below.
     type Match<'a> = (u32, &'a str, &'a str);
-    let mut shards: BTreeMap<String, BTreeMap<String, Vec<Match<'s>>>> = BTreeMap::new();
-    let mut add = |term: String, m: Match<'s>| {
-        if term.chars().count() < 2 {
+    type Term<'a> = (Cow<'a, str>, Vec<Match<'a>>);
+    let mut terms: HashMap<Cow<'s, str>, Vec<Match<'s>>> = HashMap::new();
+    let mut add = |term: Cow<'s, str>, m: Match<'s>| {
+        if term.chars().nth(1).is_none() {
             return;
         }
-        let list = shards
-            .entry(shard_key(&term))
-            .or_default()
-            .entry(term)
-            .or_default();
+        let list = terms.entry(term).or_default();
         if list.last() != Some(&m) {
             list.push(m);
         }
@@ -878,7 +886,7 @@ fn search_index<'s>(site: &'s Site<'_>) -> Vec<(String, String)> {
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
             {
-                add(w.to_lowercase(), (pi, "", ""));
+                add(Cow::Owned(w.to_lowercase()), (pi, "", ""));
             }
         }
         for port in &p.spec.outputs {
@@ -893,9 +901,27 @@ fn search_index<'s>(site: &'s Site<'_>) -> Vec<(String, String)> {
             }
         }
     }
+    // Shards in the order of their keys, terms sorted within each: sorting
+    // the terms groups each shard's terms together in that order (the key
+    // is the hex of the first two characters' bytes).
+    let mut sorted: Vec<Term<'s>> = terms.into_iter().collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut shards: Vec<(String, &[Term<'s>])> = Vec::new();
+    let mut start = 0;
+    while start < sorted.len() {
+        let key = shard_key(&sorted[start].0);
+        let prefix = prefix2(&sorted[start].0);
+        let end = start
+            + sorted[start..]
+                .iter()
+                .take_while(|(t, _)| prefix2(t) == prefix)
+                .count();
+        shards.push((key, &sorted[start..end]));
+        start = end;
+    }
     // products.js names the shards that exist, so the script never asks
     // for one that does not (a failed request in the browser's console).
-    let keys: Vec<&String> = shards.keys().collect();
+    let keys: Vec<&String> = shards.iter().map(|(k, _)| k).collect();
     out.push((
         "search/products.js".to_string(),
         format!(
@@ -904,17 +930,22 @@ fn search_index<'s>(site: &'s Site<'_>) -> Vec<(String, String)> {
             serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into())
         ),
     ));
-    for (key, terms) in shards {
-        let list: Vec<(&String, &Vec<Match<'s>>)> = terms.iter().collect();
+    for (key, list) in &shards {
         out.push((
             format!("search/t-{key}.js"),
             format!(
                 "meshcSearch.load(\"t-{key}\",{});\n",
-                serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+                serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
             ),
         ));
     }
     out
+}
+
+/// The first two characters of a term: what its shard is named by.
+fn prefix2(term: &str) -> &str {
+    let end = term.char_indices().nth(2).map_or(term.len(), |(i, _)| i);
+    &term[..end]
 }
 
 // ------------------------------------------------------------------ write
