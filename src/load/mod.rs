@@ -3,6 +3,7 @@
 //! Returns the documents plus diagnostics; only I/O problems with the
 //! folder itself (missing, unreadable) are errors.
 
+pub mod cache;
 mod contract;
 pub mod parse;
 pub mod sp;

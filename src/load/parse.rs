@@ -25,7 +25,7 @@ use crate::source::{FileId, SourceFile, Span};
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
 /// What one file contributed.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FileResult {
     pub docs: Vec<Document>,
     pub diagnostics: Vec<Diagnostic>,
@@ -35,7 +35,7 @@ pub struct FileResult {
 }
 
 /// A document that failed to load, as far as it could be identified.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Broken {
     pub kind: Kind,
     /// `name`, or `domain.name` for products and sources.

@@ -70,6 +70,72 @@ thread_local! {
     /// [`Loc::file`] of every location read on this thread: 0 while a mesh
     /// document is parsed, the contract file's id + 1 while a contract is.
     static FILE: Cell<u32> = const { Cell::new(0) };
+    /// Set while the parse cache writes or reads values (`load::cache`):
+    /// `Sp` then carries its location along with its value.
+    static CACHE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with [`Sp`] (de)serializing as `[value, loc]`, where `loc` is
+/// `[line, col, start, len, file]`: the parse cache's representation,
+/// which keeps every location. Everywhere else an `Sp` is just its value.
+pub(crate) fn with_locations<R>(f: impl FnOnce() -> R) -> R {
+    let old = CACHE.with(|c| c.replace(true));
+    let r = f();
+    CACHE.with(|c| c.set(old));
+    r
+}
+
+/// A map whose keys keep their locations: a map as usual, but a list of
+/// `[key, value]` pairs in the parse cache (JSON keys are only strings).
+pub(crate) mod spanned_keys {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{CACHE, Sp};
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<Sp<K>, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        if CACHE.with(|c| c.get()) {
+            s.collect_seq(map.iter())
+        } else {
+            map.serialize(s)
+        }
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<Sp<K>, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        if CACHE.with(|c| c.get()) {
+            Ok(Vec::<(Sp<K>, V)>::deserialize(d)?.into_iter().collect())
+        } else {
+            BTreeMap::deserialize(d)
+        }
+    }
+}
+
+impl Serialize for Loc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.line, self.col, self.start, self.len, self.file).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Loc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (line, col, start, len, file) = <(u32, u32, u32, u32, u32)>::deserialize(d)?;
+        Ok(Loc {
+            line,
+            col,
+            start,
+            len,
+            file,
+        })
+    }
 }
 
 /// Runs `f` with locations offset by a document's start in its file.
@@ -158,6 +224,10 @@ impl<T: Ord> Ord for Sp<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if CACHE.with(|c| c.get()) {
+            let (value, loc) = <(T, Loc)>::deserialize(d)?;
+            return Ok(Sp { value, loc });
+        }
         let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
         Ok(Sp {
             value: s.value,
@@ -168,6 +238,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
 
 impl<T: Serialize> Serialize for Sp<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if CACHE.with(|c| c.get()) {
+            return (&self.value, self.loc).serialize(s);
+        }
         self.value.serialize(s)
     }
 }

@@ -15,7 +15,7 @@ use super::sp::Sp;
 pub const API_VERSION: &str = "meshc/v1";
 
 /// The five kinds of document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Kind {
     Mesh,
     Domain,
@@ -147,7 +147,12 @@ pub struct RuleSettings {
     #[serde(default)]
     pub ignore: Vec<Sp<String>>,
     /// Code → error | warning | info.
-    #[serde(default)]
+    #[serde(
+        default,
+        serialize_with = "super::sp::spanned_keys::serialize",
+        deserialize_with = "super::sp::spanned_keys::deserialize"
+    )]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub severity: BTreeMap<Sp<String>, Sp<String>>,
     /// Rules domains may raise but never lower or ignore (Mesh only).
     #[serde(default)]
@@ -499,8 +504,9 @@ pub struct AllowEntry {
 
 // ---------------------------------------------------------------- documents
 
-/// One document of a mesh file, typed by its kind.
-#[derive(Debug, Clone)]
+/// One document of a mesh file, typed by its kind. (Serialized only by the
+/// parse cache, see `load::cache`.)
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Spec {
     Mesh(Box<MeshSpec>),
     Domain(DomainSpec),
@@ -510,7 +516,7 @@ pub enum Spec {
 }
 
 /// One document with its envelope.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Document {
     pub kind: Sp<Kind>,
     pub metadata: Sp<Metadata>,
