@@ -25,7 +25,7 @@ use crate::source::{FileId, SourceFile, Span};
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
 /// What one file contributed.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FileResult {
     pub docs: Vec<Document>,
     pub diagnostics: Vec<Diagnostic>,
