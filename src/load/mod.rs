@@ -11,6 +11,8 @@ pub(crate) mod files;
 pub mod parse;
 pub mod sp;
 pub mod syntax;
+#[cfg(test)]
+mod tree_tests;
 
 use std::path::{Path, PathBuf};
 

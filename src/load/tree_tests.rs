@@ -6,12 +6,14 @@
 use std::path::{Path, PathBuf};
 
 use git2::Repository;
-use meshc::Checked;
-use meshc::diagnostics::render::{Format, render};
-use meshc::load::{MeshSource, ParseCache};
 
-fn as_of() -> meshc::date::Date {
-    meshc::date::Date::parse("2026-11-25").expect("date")
+use super::{MeshSource, ParseCache};
+use crate::Checked;
+use crate::diagnostics::render::{Format, render};
+use crate::git::test_repo::commit_all;
+
+fn as_of() -> crate::date::Date {
+    crate::date::Date::parse("2026-11-25").expect("date")
 }
 
 fn manifest_dir() -> PathBuf {
@@ -34,32 +36,25 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Commits every file of the working tree to HEAD.
-fn commit_all(repo: &Repository, message: &str) -> git2::Oid {
-    let mut index = repo.index().expect("index");
-    index
-        .add_all(["*"], git2::IndexAddOption::FORCE, None)
-        .expect("add");
-    index.update_all(["*"], None).expect("update");
-    index.write().expect("write index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("find tree");
-    let sig = git2::Signature::new(
-        "meshc test",
-        "test@meshc.example",
-        &git2::Time::new(1_700_000_000, 0),
-    )
-    .expect("sig");
-    let parents: Vec<git2::Commit<'_>> = repo
-        .head()
-        .ok()
-        .and_then(|h| h.peel_to_commit().ok())
-        .into_iter()
+/// The folders in `dir`, sorted.
+fn subfolders(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
         .collect();
-    let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
-        .expect("commit")
+    out.sort();
+    out
+}
+
+/// A new repository with a copy of `fixture` (relative to the crate) at
+/// `at` (relative to the repository), nothing committed yet.
+fn repo_with(fixture: &str, at: &str) -> (tempfile::TempDir, Repository, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = Repository::init(tmp.path()).expect("init");
+    let mesh = tmp.path().join(at);
+    copy_dir(&manifest_dir().join(fixture), &mesh);
+    (tmp, repo, mesh)
 }
 
 /// Everything a check reports, as text: every diagnostic rendered (code,
@@ -91,7 +86,7 @@ fn at_revision(dir: &Path, rev: &str) -> MeshSource {
 }
 
 fn check_tree(dir: &Path, rev: &str, skip: &[PathBuf], cache: Option<&ParseCache>) -> Checked {
-    meshc::check_source(&at_revision(dir, rev), skip, as_of(), cache).expect("check tree")
+    crate::check_source(&at_revision(dir, rev), skip, as_of(), cache).expect("check tree")
 }
 
 /// Every check fixture, the book's broken mesh and the example mesh, each
@@ -103,20 +98,8 @@ fn a_revision_checks_like_the_folder_on_disk() {
     let repo = Repository::init(tmp.path()).expect("init");
     let mut meshes = Vec::new();
     let fixtures = manifest_dir().join("tests/fixtures/check");
-    let mut codes: Vec<PathBuf> = std::fs::read_dir(&fixtures)
-        .expect("fixtures")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    codes.sort();
-    for code in codes {
-        let mut cases: Vec<PathBuf> = std::fs::read_dir(&code)
-            .expect("cases")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir())
-            .collect();
-        cases.sort();
-        for case in cases {
+    for code in subfolders(&fixtures) {
+        for case in subfolders(&code) {
             let rel = case.strip_prefix(&fixtures).expect("prefix");
             meshes.push((case.clone(), tmp.path().join("check").join(rel)));
         }
@@ -145,7 +128,7 @@ fn a_revision_checks_like_the_folder_on_disk() {
     let mut compared = 0;
     for (_, dir) in &meshes {
         let skip = [dir.join("build")];
-        let disk = meshc::check(dir, &skip, as_of()).expect("check disk");
+        let disk = crate::check(dir, &skip, as_of()).expect("check disk");
         let tree = check_tree(dir, "HEAD", &skip, None);
         assert_eq!(summary(&tree), summary(&disk), "{}", dir.display());
         assert_eq!(tree.db.root, disk.db.root);
@@ -183,10 +166,7 @@ fn a_revision_checks_like_the_folder_on_disk() {
 /// (M008 "does not exist"), and a committed one that escapes the mesh.
 #[test]
 fn contracts_are_read_from_the_revision() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let repo = Repository::init(tmp.path()).expect("init");
-    let mesh = tmp.path().join("data/mesh");
-    copy_dir(&manifest_dir().join("tests/fixtures/check/M008/ok"), &mesh);
+    let (tmp, repo, mesh) = repo_with("tests/fixtures/check/M008/ok", "data/mesh");
     let contract = mesh.join("products/contracts/orders.odcs.yaml");
     let text = std::fs::read(&contract).expect("contract");
     std::fs::remove_file(&contract).expect("rm");
@@ -211,7 +191,7 @@ fn contracts_are_read_from_the_revision() {
             })
             .collect()
     };
-    let disk = meshc::check(&mesh, &[], as_of()).expect("disk");
+    let disk = crate::check(&mesh, &[], as_of()).expect("disk");
     assert_eq!(m008(&disk), Vec::<String>::new());
     let tree = check_tree(&mesh, "HEAD", &[], None);
     assert_eq!(
@@ -243,7 +223,7 @@ fn contracts_are_read_from_the_revision() {
     assert_eq!(tree.db.len(), tree.mesh_files, "nothing outside is read");
     assert_eq!(
         summary(&tree),
-        summary(&meshc::check(&mesh, &[], as_of()).expect("disk"))
+        summary(&crate::check(&mesh, &[], as_of()).expect("disk"))
     );
 }
 
@@ -252,10 +232,7 @@ fn contracts_are_read_from_the_revision() {
 /// when a new file moves every other file's id (diagnostics remapped).
 #[test]
 fn the_parse_cache_parses_each_text_once() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let repo = Repository::init(tmp.path()).expect("init");
-    let mesh = tmp.path().join("mesh");
-    copy_dir(&manifest_dir().join("mesh.example"), &mesh);
+    let (_tmp, repo, mesh) = repo_with("mesh.example", "mesh");
     // A file with a parse error, so cached results carry diagnostics.
     std::fs::write(
         mesh.join("domains/zz_broken.yaml"),
@@ -279,13 +256,17 @@ fn the_parse_cache_parses_each_text_once() {
     commit_all(&repo, "one file added, first in path order");
 
     let cache = ParseCache::new();
-    let base = check_tree(&mesh, "HEAD~2", &[], Some(&cache));
-    let n = base.mesh_files;
-    assert_eq!((cache.stats().hits, cache.stats().misses), (0, n));
-    assert_eq!(
-        summary(&base),
-        summary(&check_tree(&mesh, "HEAD~2", &[], None))
-    );
+    // Checks `rev` through the cache: the counters after it are `(hits,
+    // misses)` and the result is the uncached one.
+    let cached = |rev: &str, counters: (usize, usize)| {
+        let c = check_tree(&mesh, rev, &[], Some(&cache));
+        let s = cache.stats();
+        assert_eq!((s.hits, s.misses), counters, "{rev}");
+        assert_eq!(summary(&c), summary(&check_tree(&mesh, rev, &[], None)));
+        c
+    };
+    let n = check_tree(&mesh, "HEAD~2", &[], None).mesh_files;
+    let base = cached("HEAD~2", (0, n));
     assert!(
         base.diagnostics.iter().any(|d| d
             .primary
@@ -294,37 +275,16 @@ fn the_parse_cache_parses_each_text_once() {
         "{}",
         summary(&base)
     );
-
     // The same revision again: nothing is parsed.
-    let again = check_tree(&mesh, "HEAD~2", &[], Some(&cache));
-    assert_eq!((cache.stats().hits, cache.stats().misses), (n, n));
-    assert_eq!(summary(&again), summary(&base));
-
+    cached("HEAD~2", (n, n));
     // One file changed: one file parsed.
-    let head = check_tree(&mesh, "HEAD~1", &[], Some(&cache));
-    assert_eq!(
-        (cache.stats().hits, cache.stats().misses),
-        (2 * n - 1, n + 1)
-    );
-    assert_eq!(
-        summary(&head),
-        summary(&check_tree(&mesh, "HEAD~1", &[], None))
-    );
-
+    cached("HEAD~1", (2 * n - 1, n + 1));
     // One file added before all others: one file parsed, every id moved.
-    let added = check_tree(&mesh, "HEAD", &[], Some(&cache));
+    let added = cached("HEAD", (3 * n - 1, n + 2));
     assert_eq!(added.mesh_files, n + 1);
-    assert_eq!(
-        (cache.stats().hits, cache.stats().misses),
-        (3 * n - 1, n + 2)
-    );
-    assert_eq!(
-        summary(&added),
-        summary(&check_tree(&mesh, "HEAD", &[], None))
-    );
 
     // The working tree (unchanged since HEAD) through the same cache.
-    let disk = meshc::check_source(&MeshSource::Dir(mesh.clone()), &[], as_of(), Some(&cache))
+    let disk = crate::check_source(&MeshSource::Dir(mesh.clone()), &[], as_of(), Some(&cache))
         .expect("disk");
     assert_eq!((cache.stats().hits, cache.stats().misses), (4 * n, n + 2));
     assert_eq!(summary(&disk), summary(&added));
