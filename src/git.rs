@@ -143,12 +143,13 @@ pub fn read_tree(dir: &Path, revision: &str) -> Result<TreeFiles, GitError> {
     })
 }
 
+/// Test repositories, for this module's tests and the loader's.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_repo {
+    use git2::Repository;
 
     /// Commits the working tree's current files (all of them) to HEAD.
-    fn commit_all(repo: &Repository, message: &str) -> git2::Oid {
+    pub(crate) fn commit_all(repo: &Repository, message: &str) -> git2::Oid {
         let mut index = repo.index().expect("index");
         index
             .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
@@ -173,6 +174,12 @@ mod tests {
         repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
             .expect("commit")
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_repo::commit_all;
+    use super::*;
 
     #[test]
     fn reads_a_subfolder_at_each_revision_without_touching_the_working_tree() {

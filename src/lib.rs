@@ -88,14 +88,34 @@ impl Checked {
 /// policies over the mesh at `root`, with `as_of` as today. `skip` lists
 /// folders never read (the build output).
 pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked, load::IoError> {
+    check_source(
+        &load::MeshSource::Dir(root.to_path_buf()),
+        skip,
+        as_of,
+        None,
+    )
+}
+
+/// [`check`] over a mesh folder on disk or at a Git revision
+/// ([`load::MeshSource::at_revision`]). File paths in the result are
+/// relative to the mesh folder either way. With a `cache`, files whose text
+/// was parsed before (by an earlier call with the same cache) are not
+/// parsed again.
+pub fn check_source(
+    src: &load::MeshSource,
+    skip: &[PathBuf],
+    as_of: date::Date,
+    cache: Option<&load::ParseCache>,
+) -> Result<Checked, load::IoError> {
     let t0 = Instant::now();
+    let files = load::MeshFiles::open(src, skip)?;
     let load::Loaded {
         mut db,
         mesh_files,
         docs,
         diagnostics: load_diags,
         broken,
-    } = load::load(root, skip)?;
+    } = load::load_files(&files, cache)?;
     let t1 = Instant::now();
     let (mesh, mut diags) = resolve::resolve(docs, &broken);
     let t2 = Instant::now();
@@ -113,7 +133,7 @@ pub fn check(root: &Path, skip: &[PathBuf], as_of: date::Date) -> Result<Checked
     // so findings can point into them; all findings obey the rule settings.
     let ((rule_diags, t3), policy_diags) = rayon::join(
         || (check::run(&cx), Instant::now()),
-        || policy::check(&mesh, &classes, as_of, &mut db, skip),
+        || policy::check(&mesh, &classes, as_of, &mut db, &files),
     );
     diags.extend(
         rule_diags

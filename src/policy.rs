@@ -16,19 +16,21 @@
 //! broken policy does not print ten thousand copies of one message.
 //!
 //! This is the one place besides `load` that reads mesh files: the policy
-//! files, with the walker's rules (inside the root, hidden and build folders
-//! never read, symbolic links not followed out of the root).
+//! files, through `load::MeshFiles` (the folder on disk or at a revision),
+//! with the walker's rules (inside the root, hidden and build folders never
+//! read, symbolic links not followed out of the root).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::classify::Classes;
 use crate::date::Date;
 use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::load::files::{self, Kind};
 use crate::load::syntax::{AllowEntry, Column, Input, Port, Quality};
-use crate::load::{Loc, Sp};
+use crate::load::{Entry, Loc, MeshFiles, Sp};
 use crate::model::{
     ColumnRef, InputTarget, Mesh, Product, ProductId, ResolvedInput, port_columns, port_visibility,
     span_of,
@@ -46,10 +48,10 @@ pub fn check(
     classes: &Classes,
     as_of: Date,
     db: &mut SourceDb,
-    skip: &[PathBuf],
+    source: &MeshFiles,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let files = load(mesh, db, skip, &mut out);
+    let files = load(mesh, db, source, &mut out);
     if files.files.iter().any(|f| f.parsed) {
         let set = prepare(mesh, as_of, db, files, &mut out);
         out.extend(evaluate(&set, mesh, classes, db));
@@ -118,7 +120,7 @@ fn is_ident(s: &str) -> bool {
 }
 
 /// Expands every glob, reads and parses each file once.
-fn load(mesh: &Mesh, db: &mut SourceDb, skip: &[PathBuf], out: &mut Vec<Diagnostic>) -> Files {
+fn load(mesh: &Mesh, db: &mut SourceDb, source: &MeshFiles, out: &mut Vec<Diagnostic>) -> Files {
     let mut listings: Vec<(FileId, &Sp<String>, Option<&str>)> = Vec::new();
     if let Some(root) = &mesh.root
         && let Some(g) = &root.spec.governance
@@ -138,11 +140,6 @@ fn load(mesh: &Mesh, db: &mut SourceDb, skip: &[PathBuf], out: &mut Vec<Diagnost
     if listings.is_empty() {
         return files;
     }
-    let root = db.root.clone();
-    let Ok(canon_root) = root.canonicalize() else {
-        return files;
-    };
-    let skip: Vec<PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let mut by_path: BTreeMap<String, usize> = BTreeMap::new();
     for (listed_in, glob, domain) in listings {
         let base = parent_dir(db.path(listed_in));
@@ -155,7 +152,7 @@ fn load(mesh: &Mesh, db: &mut SourceDb, skip: &[PathBuf], out: &mut Vec<Diagnost
                 None => d,
             }
         };
-        let paths = match expand(&root, &canon_root, &skip, &base, glob.as_str()) {
+        let paths = match expand(source, &base, glob.as_str()) {
             Ok(p) => p,
             Err(e) => {
                 out.push(at(e.message, e.help));
@@ -169,11 +166,11 @@ fn load(mesh: &Mesh, db: &mut SourceDb, skip: &[PathBuf], out: &mut Vec<Diagnost
             ));
             continue;
         }
-        for (abs, rel) in paths {
+        for (entry, rel) in paths {
             let idx = match by_path.get(&rel) {
                 Some(&i) => i,
                 None => {
-                    let text = match read_policy(&abs) {
+                    let text = match read_policy(source, &entry) {
                         Ok(t) => t,
                         Err(e) => {
                             out.push(at(
@@ -222,8 +219,8 @@ fn parent_dir(path: &str) -> String {
     }
 }
 
-fn read_policy(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+fn read_policy(source: &MeshFiles, entry: &Entry) -> Result<String, String> {
+    let bytes = source.read(entry).map_err(|e| e.to_string())?;
     if bytes.len() > MAX_POLICY_BYTES {
         return Err(format!(
             "it is {} bytes, above the 16 MiB limit",
@@ -244,14 +241,12 @@ struct GlobError {
 }
 
 /// The `.rego` files a glob (relative to `base`, a folder relative to the
-/// root) matches, sorted, as (path to read, path relative to the root).
+/// root) matches, sorted, as (file to read, path relative to the root).
 fn expand(
-    root: &Path,
-    canon_root: &Path,
-    skip: &[PathBuf],
+    source: &MeshFiles,
     base: &str,
     pattern: &str,
-) -> Result<Vec<(PathBuf, String)>, GlobError> {
+) -> Result<Vec<(Entry, String)>, GlobError> {
     let err = |message: String, help: &'static str| GlobError { message, help };
     if pattern.starts_with('/') || pattern.starts_with('\\') || Path::new(pattern).is_absolute() {
         return Err(err(
@@ -303,6 +298,20 @@ fn expand(
             )
         })?
         .compile_matcher();
+    let (root, canon_root, skip) = match &source.kind {
+        Kind::Disk { canon_root, skip } => (source.root.as_path(), canon_root, skip),
+        Kind::Tree { tree, skip } => {
+            // The same files as the walk below: `.rego`, matched, outside
+            // hidden (never in a tree) and build folders, in path order.
+            return Ok(files::tree_files(tree, skip)
+                .filter(|(_, rel)| {
+                    Path::new(rel).extension().and_then(|x| x.to_str()) == Some("rego")
+                        && matcher.is_match(rel)
+                })
+                .map(|(i, rel)| (Entry::Blob(i), rel.to_string()))
+                .collect());
+        }
+    };
     let literal: Vec<&str> = parts
         .iter()
         .copied()
@@ -362,7 +371,7 @@ fn expand(
             ft.is_file()
         };
         if ok {
-            found.push((path.to_path_buf(), rel));
+            found.push((Entry::Path(path.to_path_buf()), rel));
         }
     }
     found.sort_by(|a, b| a.1.cmp(&b.1));

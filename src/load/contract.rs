@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::files::{self, Kind, MeshFiles, TreeEntry};
 use super::parse::MAX_FILE_BYTES;
 use super::syntax::{Document, Port, Spec};
 use crate::diagnostics::{Code, Diagnostic};
@@ -101,59 +102,73 @@ fn target(base: &str, value: &str) -> Result<String, PathError> {
     Ok(parts.join("/"))
 }
 
-/// Reads the contract at `rel` (relative to the root). The file must be
-/// inside the root once symbolic links are followed, outside hidden and
-/// build folders, a regular file, UTF-8 and at most 16 MiB.
-fn read(root: &Path, canon_root: &Path, skip: &[PathBuf], rel: &str) -> Result<String, PathError> {
-    let abs: PathBuf = rel.split('/').fold(root.to_path_buf(), |p, c| p.join(c));
-    let canon = match abs.canonicalize() {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(path_error(
-                format!("contract file {rel} does not exist"),
-                "the path is relative to the product's file",
-            ));
-        }
-        Err(e) => {
-            return Err(path_error(
-                format!("cannot read contract file {rel}: {e}"),
-                "contract files are UTF-8 text of at most 16 MiB",
-            ));
-        }
+/// Reads the contract at `rel` (relative to the root). On disk, the file
+/// must be inside the root once symbolic links are followed; from either
+/// source, outside hidden and build folders, a regular file, UTF-8 and at
+/// most 16 MiB.
+fn read(files: &MeshFiles, rel: &str) -> Result<String, PathError> {
+    let missing = || {
+        path_error(
+            format!("contract file {rel} does not exist"),
+            "the path is relative to the product's file",
+        )
     };
-    let Ok(inside) = canon.strip_prefix(canon_root) else {
-        return Err(path_error(
-            format!("contract file {rel} is a link to a file outside the mesh folder"),
-            "contract files must live inside the mesh folder",
-        ));
-    };
-    if inside
-        .components()
-        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
-    {
-        return Err(path_error(
-            format!("contract file {rel} is a link into a hidden folder"),
-            "hidden files and folders are never read; move the contract to a visible folder",
-        ));
-    }
-    if skip.iter().any(|s| canon.starts_with(s)) {
-        return Err(path_error(
+    let in_build = || {
+        path_error(
             format!("contract file {rel} is inside the build folder"),
             "a build's output is never read back as input; keep the contract with the product",
-        ));
-    }
-    if !canon.is_file() {
-        return Err(path_error(
+        )
+    };
+    let not_a_file = || {
+        path_error(
             format!("contract {rel} is not a file"),
             "name the ODCS file, relative to the product's file",
-        ));
-    }
-    let bytes = std::fs::read(&canon).map_err(|e| {
+        )
+    };
+    let cannot_read = |e: std::io::Error| {
         path_error(
             format!("cannot read contract file {rel}: {e}"),
             "contract files are UTF-8 text of at most 16 MiB",
         )
-    })?;
+    };
+    let bytes = match &files.kind {
+        Kind::Disk { canon_root, skip } => {
+            let abs: PathBuf = rel.split('/').fold(files.root.clone(), |p, c| p.join(c));
+            let canon = match abs.canonicalize() {
+                Ok(c) => c,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(missing()),
+                Err(e) => return Err(cannot_read(e)),
+            };
+            let Ok(inside) = canon.strip_prefix(canon_root) else {
+                return Err(path_error(
+                    format!("contract file {rel} is a link to a file outside the mesh folder"),
+                    "contract files must live inside the mesh folder",
+                ));
+            };
+            if inside
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+            {
+                return Err(path_error(
+                    format!("contract file {rel} is a link into a hidden folder"),
+                    "hidden files and folders are never read; move the contract to a visible folder",
+                ));
+            }
+            if skip.iter().any(|s| canon.starts_with(s)) {
+                return Err(in_build());
+            }
+            if !canon.is_file() {
+                return Err(not_a_file());
+            }
+            std::fs::read(&canon).map_err(cannot_read)?
+        }
+        Kind::Tree { tree, skip } => match files::tree_entry(tree, rel) {
+            TreeEntry::Missing => return Err(missing()),
+            _ if files::under_any(skip, rel) => return Err(in_build()),
+            TreeEntry::Folder => return Err(not_a_file()),
+            TreeEntry::File(b) => b.to_vec(),
+        },
+    };
     if bytes.len() > MAX_FILE_BYTES {
         return Err(path_error(
             format!(
@@ -179,9 +194,7 @@ fn read(root: &Path, canon_root: &Path, skip: &[PathBuf], rel: &str) -> Result<S
 pub(crate) fn attach(
     db: &mut SourceDb,
     docs: &mut [(FileId, Document)],
-    root: &Path,
-    canon_root: &Path,
-    skip: &[PathBuf],
+    source: &MeshFiles,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Contract path → the ports that name it.
@@ -219,7 +232,7 @@ pub(crate) fn attach(
         let existing = db.iter().find(|(_, f)| f.path == rel).map(|(id, _)| id);
         let id = match existing {
             Some(id) => id,
-            None => match read(root, canon_root, skip, &rel) {
+            None => match read(source, &rel) {
                 Ok(text) => db.add(SourceFile::new(rel, text)),
                 Err(e) => {
                     for r in refs {

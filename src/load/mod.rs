@@ -1,13 +1,19 @@
-//! Load: walk the mesh folder, read every meshc YAML file, parse them in
-//! parallel, then read the ODCS contract files ports name (`contract`).
+//! Load: walk the mesh folder (on disk, or at a revision: [`MeshSource`]),
+//! read every meshc YAML file, parse them in parallel (through a
+//! [`ParseCache`] when given one), then read the ODCS contract files ports
+//! name (`contract`).
 //! Returns the documents plus diagnostics; only I/O problems with the
 //! folder itself (missing, unreadable) are errors.
 
-pub mod cache;
+mod cache;
+pub mod store;
 mod contract;
+pub(crate) mod files;
 pub mod parse;
 pub mod sp;
 pub mod syntax;
+#[cfg(test)]
+mod tree_tests;
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +21,9 @@ use rayon::prelude::*;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, SourceDb, SourceFile, Span};
+pub use cache::{CacheStats, ParseCache};
+pub(crate) use files::Entry;
+pub use files::{MeshFiles, MeshSource};
 pub use parse::FileResult;
 pub use sp::{Loc, Sp};
 pub use syntax::Document;
@@ -49,70 +58,37 @@ impl std::fmt::Display for IoError {
 /// Files are walked relative to `root`; folders in `skip` (absolute or
 /// relative to the current directory) are never entered.
 pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
-    let io_err = |path: &Path, e: std::io::Error| IoError {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let meta = std::fs::metadata(root).map_err(|e| io_err(root, e))?;
-    if !meta.is_dir() {
-        return Err(IoError {
-            path: root.to_path_buf(),
-            message: "not a directory".into(),
-        });
-    }
-    let canon_root = root.canonicalize().map_err(|e| io_err(root, e))?;
-    let skip: Vec<PathBuf> = skip.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let files = MeshFiles::open(&MeshSource::Dir(root.to_path_buf()), skip)?;
+    load_files(&files, None)
+}
 
-    let paths = walk(root, &canon_root, &skip)?;
+/// Loads the mesh from `files` (a folder on disk or at a revision). With a
+/// `cache`, a file whose text was parsed before is not parsed again.
+pub fn load_files(files: &MeshFiles, cache: Option<&ParseCache>) -> Result<Loaded, IoError> {
+    let root = files.root.as_path();
+    let entries: Vec<(Entry, String)> = match &files.kind {
+        files::Kind::Disk { canon_root, skip } => walk(root, canon_root, skip)?
+            .into_iter()
+            .map(|(abs, rel)| (Entry::Path(abs), rel))
+            .collect(),
+        files::Kind::Tree { tree, skip } => files::tree_files(tree, skip)
+            .filter(|(_, p)| is_yaml(Path::new(p)))
+            .map(|(i, p)| (Entry::Blob(i), p.to_string()))
+            .collect(),
+    };
 
     // Read in parallel; order is the sorted walk order.
-    let read: Vec<Result<Option<ReadFile>, IoError>> = paths
+    let read: Vec<Result<Option<ReadFile>, IoError>> = entries
         .par_iter()
-        .map(|(abs, rel)| {
-            let bytes = std::fs::read(abs).map_err(|e| io_err(abs, e))?;
-            if bytes.len() > parse::MAX_FILE_BYTES {
-                // Too big to be a mesh file we would read; report it only if
-                // its start says it is one.
-                let head = String::from_utf8_lossy(&bytes[..4096.min(bytes.len())]);
-                if !parse::mentions_meshc(&head) {
-                    return Ok(None);
-                }
-                return Ok(Some((
-                    rel.clone(),
-                    Err(Unreadable {
-                        message: format!(
-                            "file is {} bytes, above the {} MiB limit for a mesh file",
-                            bytes.len(),
-                            parse::MAX_FILE_BYTES / (1024 * 1024)
-                        ),
-                        text: String::new(),
-                        at: 0,
-                    }),
-                )));
-            }
-            match String::from_utf8(bytes) {
-                Ok(text) if parse::mentions_meshc(&text) => Ok(Some((rel.clone(), Ok(text)))),
-                Ok(_) => Ok(None),
-                Err(e) => {
-                    let text = String::from_utf8_lossy(e.as_bytes());
-                    if parse::mentions_meshc(&text) {
-                        let at = e.utf8_error().valid_up_to();
-                        let line = 1 + e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count();
-                        Ok(Some((
-                            rel.clone(),
-                            Err(Unreadable {
-                                message: format!(
-                                    "not valid UTF-8: line {line}, byte {at} is not part of a UTF-8 character"
-                                ),
-                                text: text.into_owned(),
-                                at,
-                            }),
-                        )))
-                    } else {
-                        Ok(None)
-                    }
-                }
-            }
+        .map(|(entry, rel)| {
+            let bytes = files.read(entry).map_err(|e| IoError {
+                path: match entry {
+                    Entry::Path(abs) => abs.clone(),
+                    Entry::Blob(_) => root.join(rel),
+                },
+                message: e.to_string(),
+            })?;
+            Ok(classify(rel, bytes))
         })
         .collect();
 
@@ -136,7 +112,13 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
 
     let results: Vec<(FileId, FileResult)> = ids
         .par_iter()
-        .map(|&id| (id, parse::parse_file(id, db.get(id))))
+        .map(|&id| {
+            let result = match cache {
+                Some(c) => c.parse(id, db.get(id)),
+                None => parse::parse_file(id, db.get(id)),
+            };
+            (id, result)
+        })
         .collect();
     let mut docs = Vec::new();
     let mut broken = Vec::new();
@@ -146,13 +128,7 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
         broken.extend(r.broken);
     }
     let mesh_files = db.len();
-    diagnostics.extend(contract::attach(
-        &mut db,
-        &mut docs,
-        root,
-        &canon_root,
-        &skip,
-    ));
+    diagnostics.extend(contract::attach(&mut db, &mut docs, files));
     Ok(Loaded {
         db,
         mesh_files,
@@ -162,7 +138,54 @@ pub fn load(root: &Path, skip: &[PathBuf]) -> Result<Loaded, IoError> {
     })
 }
 
-/// A file read from disk: its display path and text, or why it cannot be parsed.
+/// Keeps a file that is a meshc file (a line starts `apiVersion: meshc/…`):
+/// its text, or why it cannot be parsed (too big, not UTF-8).
+fn classify(rel: &str, bytes: Vec<u8>) -> Option<ReadFile> {
+    if bytes.len() > parse::MAX_FILE_BYTES {
+        // Too big to be a mesh file we would read; report it only if its
+        // start says it is one.
+        let head = String::from_utf8_lossy(&bytes[..4096.min(bytes.len())]);
+        if !parse::mentions_meshc(&head) {
+            return None;
+        }
+        return Some((
+            rel.to_string(),
+            Err(Unreadable {
+                message: format!(
+                    "file is {} bytes, above the {} MiB limit for a mesh file",
+                    bytes.len(),
+                    parse::MAX_FILE_BYTES / (1024 * 1024)
+                ),
+                text: String::new(),
+                at: 0,
+            }),
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) if parse::mentions_meshc(&text) => Some((rel.to_string(), Ok(text))),
+        Ok(_) => None,
+        Err(e) => {
+            let text = String::from_utf8_lossy(e.as_bytes());
+            if !parse::mentions_meshc(&text) {
+                return None;
+            }
+            let at = e.utf8_error().valid_up_to();
+            let line = 1 + e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count();
+            Some((
+                rel.to_string(),
+                Err(Unreadable {
+                    message: format!(
+                        "not valid UTF-8: line {line}, byte {at} is not part of a UTF-8 character"
+                    ),
+                    text: text.into_owned(),
+                    at,
+                }),
+            ))
+        }
+    }
+}
+
+/// A file read from the mesh: its display path and text, or why it cannot be parsed.
 type ReadFile = (String, Result<String, Unreadable>);
 
 /// A mesh file that cannot be parsed at all.
