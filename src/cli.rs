@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diagnostics::render::{self, Format};
 use crate::diagnostics::{Severity, Summary};
 use crate::graph::{self, GraphFormat, MeshGraph, View};
+use crate::load::store::Store;
 use crate::load::syntax::Kind;
+use crate::load::{MeshSource, ParseCache};
 use crate::{Checked, emit};
 
 #[derive(Parser, Debug)]
@@ -264,11 +266,29 @@ fn default_out(dir: &Path) -> PathBuf {
     dir.join("build")
 }
 
+/// Checks the mesh in `dir`, reading the parse cache the last build into
+/// the default output folder left (never writing it).
 fn run_check(g: &Global, dir: &Path, skip: &[PathBuf]) -> Result<Checked, ExitCode> {
+    let cache = ParseCache::reading(Store::read(&default_out(dir).join(emit::PARSE_CACHE)));
+    run_check_with(g, dir, skip, &cache)
+}
+
+fn run_check_with(
+    g: &Global,
+    dir: &Path,
+    skip: &[PathBuf],
+    cache: &ParseCache,
+) -> Result<Checked, ExitCode> {
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
     let (as_of, _) =
         crate::date::resolve_as_of(g.as_of.as_deref(), epoch.as_deref()).map_err(fail)?;
-    crate::check(dir, skip, as_of).map_err(fail)
+    crate::check_source(
+        &MeshSource::Dir(dir.to_path_buf()),
+        skip,
+        as_of,
+        Some(cache),
+    )
+    .map_err(fail)
 }
 
 /// Prints diagnostics and the summary; returns the exit code they imply.
@@ -347,7 +367,10 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
         ));
     }
     // Never read a build folder back as input: neither OUT nor the default.
-    let mut checked = match run_check(g, dir, &[out.clone(), default_out(dir)]) {
+    // The parse cache the last build left in OUT spares parsing the files
+    // that did not change; this build leaves the next one a new cache.
+    let cache = ParseCache::persistent(Store::read(&out.join(emit::PARSE_CACHE)));
+    let mut checked = match run_check_with(g, dir, &[out.clone(), default_out(dir)], &cache) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -360,7 +383,7 @@ fn cmd_build(g: &Global, dir: &Path, out: Option<&Path>, format: Format) -> Exit
         return code;
     }
     let t = std::time::Instant::now();
-    let written = match emit::build(&mut checked, &out) {
+    let written = match emit::build(&mut checked, &out, Some(cache)) {
         Ok(w) => w,
         Err(emit::BuildError::Diagnostics(diags)) => {
             checked.diagnostics.extend(diags);

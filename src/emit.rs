@@ -16,6 +16,10 @@ use crate::{Checked, manifest};
 /// replace an existing folder without it.
 pub const MARKER: &str = ".meshc-build";
 
+/// The parse cache a build leaves in OUT for the next build (and for
+/// `meshc check`, which only reads it): see `load::store`.
+pub const PARSE_CACHE: &str = ".meshc-parse-cache";
+
 /// Where artifacts go while a build runs: files are created under a staging
 /// folder by their path relative to OUT.
 pub struct Staging {
@@ -90,11 +94,25 @@ pub enum BuildError {
 /// Builds a checked mesh into `out` (atomically: on any error `out` is left
 /// as it was). The mesh's own templates are loaded into `checked.db` first,
 /// so diagnostics can point into them. Returns the paths written.
-pub fn build(checked: &mut Checked, out: &Path) -> Result<Vec<String>, BuildError> {
+pub fn build(
+    checked: &mut Checked,
+    out: &Path,
+    cache: Option<crate::load::ParseCache>,
+) -> Result<Vec<String>, BuildError> {
     let templates =
         Templates::load(&checked.mesh, &mut checked.db).map_err(BuildError::Diagnostics)?;
     let checked = &*checked;
-    write(out, |stage| render(checked, templates, stage)).map_err(|e| {
+    write(out, |stage| {
+        // First, and then dropped, so its bytes are freed before the
+        // artifacts' memory peaks.
+        if let Some(cache) = cache {
+            let mut w = stage.create(PARSE_CACHE)?;
+            cache.write_store(&mut w)?;
+            w.flush()?;
+        }
+        render(checked, templates, stage)
+    })
+    .map_err(|e| {
         if e.get_ref().is_some_and(|i| i.is::<TemplateFailure>()) {
             match e.into_inner().map(|i| i.downcast::<TemplateFailure>()) {
                 Some(Ok(f)) => BuildError::Diagnostics(f.0),

@@ -42,14 +42,21 @@ pub struct Timings {
     /// Loading and evaluating the Rego policies.
     pub policy: Duration,
     pub emit: Duration,
+    /// With a parse cache: how many files this load took from it, and how
+    /// many it parsed.
+    pub cache: Option<load::CacheStats>,
 }
 
 impl Timings {
     pub fn line(&self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let total = self.load + self.resolve + self.check + self.policy + self.emit;
+        let cache = self
+            .cache
+            .map(|c| format!(" (reused {}, parsed {})", c.hits, c.misses))
+            .unwrap_or_default();
         format!(
-            "timings: load={:.0}ms resolve={:.0}ms check={:.0}ms policy={:.0}ms emit={:.0}ms total={:.0}ms",
+            "timings: load={:.0}ms{cache} resolve={:.0}ms check={:.0}ms policy={:.0}ms emit={:.0}ms total={:.0}ms",
             ms(self.load),
             ms(self.resolve),
             ms(self.check),
@@ -109,6 +116,7 @@ pub fn check_source(
 ) -> Result<Checked, load::IoError> {
     let t0 = Instant::now();
     let files = load::MeshFiles::open(src, skip)?;
+    let before = cache.map(|c| c.stats()).unwrap_or_default();
     let load::Loaded {
         mut db,
         mesh_files,
@@ -117,6 +125,10 @@ pub fn check_source(
         broken,
     } = load::load_files(&files, cache)?;
     let t1 = Instant::now();
+    let cache_stats = cache.map(|c| load::CacheStats {
+        hits: c.stats().hits - before.hits,
+        misses: c.stats().misses - before.misses,
+    });
     let (mesh, mut diags) = resolve::resolve(docs, &broken);
     let t2 = Instant::now();
     diags.extend(graph::check_cycles(&mesh));
@@ -158,6 +170,7 @@ pub fn check_source(
             check: t3 - t2,
             policy: t4 - t3,
             emit: Duration::ZERO,
+            cache: cache_stats,
         },
     })
 }

@@ -17,7 +17,7 @@ fn run(dir: &Path) -> (Vec<meshc::diagnostics::Diagnostic>, String) {
     // from the build. It is written to a temporary folder.
     if !checked.has_errors() {
         let out = tempfile::tempdir().expect("tempdir");
-        match meshc::emit::build(&mut checked, &out.path().join("build")) {
+        match meshc::emit::build(&mut checked, &out.path().join("build"), None) {
             Ok(_) => {}
             Err(meshc::emit::BuildError::Diagnostics(d)) => {
                 checked.diagnostics.extend(d);

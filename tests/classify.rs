@@ -68,7 +68,7 @@ fn propagates_across_three_products_and_stops_at_masking() {
     let as_of = meshc::date::Date::parse("2026-11-25").expect("date");
     let mut checked = meshc::check(d, &[], as_of).expect("check");
     let out = d.join("out");
-    meshc::emit::build(&mut checked, &out).expect("build");
+    meshc::emit::build(&mut checked, &out, None).expect("build");
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("read"))
             .expect("json");

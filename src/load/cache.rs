@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::parse::{self, FileResult};
+use super::store::{self, Key, Store};
 use crate::diagnostics::Diagnostic;
 use crate::source::{FileId, SourceFile};
 
@@ -33,6 +34,23 @@ pub struct ParseCache {
     shards: Vec<Mutex<HashMap<u64, Vec<Entry>>>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
+    /// Set for a build's cache: results come from, and go to, a store on
+    /// disk instead of memory.
+    persist: Option<Persist>,
+}
+
+/// The on-disk side of a persistent cache: the store the previous build
+/// wrote, and every result of this load, encoded, for the next one.
+struct Persist {
+    old: Store,
+    /// `None` for a cache that only reads (`meshc check` never writes).
+    new: Option<Mutex<Vec<(Key, Stored)>>>,
+}
+
+/// An encoded result: a range of the old store, or new bytes.
+enum Stored {
+    Old(std::ops::Range<usize>),
+    New(Vec<u8>),
 }
 
 impl Default for ParseCache {
@@ -41,6 +59,7 @@ impl Default for ParseCache {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
+            persist: None,
         }
     }
 }
@@ -77,8 +96,79 @@ impl ParseCache {
         self.len() == 0
     }
 
+    /// A cache that reads results from `old` (the store a previous build
+    /// wrote: see [`ParseCache::write_store`]) and keeps nothing in memory
+    /// but this load's encoded results, for the next store.
+    pub fn persistent(old: Store) -> Self {
+        ParseCache {
+            persist: Some(Persist {
+                old,
+                new: Some(Mutex::default()),
+            }),
+            ..ParseCache::default()
+        }
+    }
+
+    /// A cache that reads results from `old` and records nothing.
+    pub fn reading(old: Store) -> Self {
+        ParseCache {
+            persist: Some(Persist { old, new: None }),
+            ..ParseCache::default()
+        }
+    }
+
+    /// Writes the store of everything this (persistent) cache's loads read,
+    /// then forgets it; `Ok(false)` when the cache is not persistent.
+    pub fn write_store(&self, w: &mut dyn std::io::Write) -> std::io::Result<bool> {
+        let Some((p, new)) = self
+            .persist
+            .as_ref()
+            .and_then(|p| p.new.as_ref().map(|n| (p, n)))
+        else {
+            return Ok(false);
+        };
+        let mut new = std::mem::take(&mut *lock(new));
+        new.sort_by_key(|(k, _)| *k);
+        new.dedup_by_key(|(k, _)| *k);
+        let entries: Vec<(Key, &[u8])> = new
+            .iter()
+            .map(|(k, s)| match s {
+                Stored::Old(r) => (*k, p.old.bytes(r.clone())),
+                Stored::New(b) => (*k, b.as_slice()),
+            })
+            .collect();
+        store::write_store(w, &entries)?;
+        Ok(true)
+    }
+
+    /// A persistent cache's parse: the old store's result when it has one
+    /// for these bytes, else a parse; either way recorded for the next store.
+    fn parse_persistent(&self, p: &Persist, file: FileId, src: &SourceFile) -> FileResult {
+        let key = Key::of(&src.text);
+        if let Some(range) = p.old.range(&key)
+            && let Some(result) = store::decode(p.old.bytes(range.clone()), file)
+        {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            if let Some(new) = &p.new {
+                lock(new).push((key, Stored::Old(range)));
+            }
+            return result;
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let result = parse::parse_file(file, src);
+        if let Some(new) = &p.new
+            && let Some(bytes) = store::encode(&result, file)
+        {
+            lock(new).push((key, Stored::New(bytes)));
+        }
+        result
+    }
+
     /// `parse::parse_file(file, src)`, parsed once per distinct text.
     pub fn parse(&self, file: FileId, src: &SourceFile) -> FileResult {
+        if let Some(p) = &self.persist {
+            return self.parse_persistent(p, file, src);
+        }
         let key = {
             let mut h = std::collections::hash_map::DefaultHasher::new();
             src.text.hash(&mut h);

@@ -6,11 +6,11 @@
 //! folder itself (missing, unreadable) are errors.
 
 mod cache;
-pub mod store;
 mod contract;
 pub(crate) mod files;
 pub mod parse;
 pub mod sp;
+pub mod store;
 pub mod syntax;
 #[cfg(test)]
 mod tree_tests;

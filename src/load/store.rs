@@ -1,4 +1,4 @@
-//! The parse cache's representation of one file's parse result (SPEC §8:
+//! The persistent parse cache: the representation of one file's parse result (SPEC §8:
 //! "keep each file's loaded result a plain, serializable value that depends
 //! on nothing but the file's bytes").
 //!
@@ -111,7 +111,7 @@ pub fn decode(bytes: &[u8], file: FileId) -> Option<FileResult> {
 
 /// What a file's result is stored under: its length and two 64-bit hashes
 /// of its bytes with different seeds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key(u64, u64, u64);
 
 impl Key {
@@ -200,7 +200,17 @@ impl Store {
 
     /// The encoded result stored for `key`.
     pub fn get(&self, key: &Key) -> Option<&[u8]> {
-        self.index.get(key).and_then(|&(s, e)| self.data.get(s..e))
+        self.range(key).map(|r| self.bytes(r))
+    }
+
+    /// Where the result stored for `key` is in the store.
+    pub fn range(&self, key: &Key) -> Option<std::ops::Range<usize>> {
+        self.index.get(key).map(|&(s, e)| s..e)
+    }
+
+    /// The bytes of a range [`Store::range`] gave (empty for any other).
+    pub fn bytes(&self, r: std::ops::Range<usize>) -> &[u8] {
+        self.data.get(r).unwrap_or_default()
     }
 
     pub fn len(&self) -> usize {
@@ -213,10 +223,7 @@ impl Store {
 }
 
 /// Writes a store holding `entries` (each key once).
-pub fn write_store(
-    w: &mut dyn std::io::Write,
-    entries: &[(Key, &[u8])],
-) -> std::io::Result<()> {
+pub fn write_store(w: &mut dyn std::io::Write, entries: &[(Key, &[u8])]) -> std::io::Result<()> {
     let id = writer_id();
     w.write_all(MAGIC)?;
     w.write_all(&(id.len() as u64).to_le_bytes())?;
