@@ -1431,7 +1431,7 @@ impl<'a> Cx<'a> {
             self.change(
                 kind,
                 NodeKind::Sla,
-                format!("{pfqn}/sla {field}"),
+                format!("{pfqn}/sla"),
                 Some(field),
                 os.map(str::to_string),
                 ns.map(str::to_string),

@@ -163,12 +163,16 @@ pub fn summary_line(r: &Report) -> String {
         ));
     }
     s.push_str(&format!(
-        "; new diagnostics: {}; {} pre-existing not listed, {} fixed; {} in {} products ({} added, {} removed, {} changed)\n",
+        "; new diagnostics: {}; {} pre-existing not listed, {} fixed; {} in {} ({} added, {} removed, {} changed)\n",
         counts(&new),
         r.preexisting.errors + r.preexisting.warnings + r.preexisting.infos,
         r.fixed.errors + r.fixed.warnings + r.fixed.infos,
         plural(r.changes.len(), "change", "changes"),
-        r.products.added + r.products.removed + r.products.changed,
+        plural(
+            r.products.added + r.products.removed + r.products.changed,
+            "product",
+            "products"
+        ),
         r.products.added,
         r.products.removed,
         r.products.changed
