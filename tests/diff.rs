@@ -293,6 +293,31 @@ fn b508_classification_raised_on_a_consumed_column() {
         "{}",
         f.message
     );
+    // Inherited through derivedFrom: finance.invoices' file is unchanged,
+    // but its `amount` is now confidential too, and finance.revenue reads it.
+    let d = run(&[(
+        ORDERS,
+        "          nullable: false\n          description: Order total.\n",
+        Some(
+            "          nullable: false\n          classification: confidential\n          description: Order total.\n",
+        ),
+    )]);
+    let subjects: Vec<&str> = d
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::B508)
+        .map(|f| f.subject.as_str())
+        .collect();
+    assert_eq!(
+        subjects,
+        vec![
+            "finance.invoices.invoices.amount",
+            "sales.orders.orders.amount"
+        ],
+        "{}",
+        d.out(DiffFormat::Text)
+    );
     // Lowered: not breaking.
     let d = run(&[(
         ORDERS,

@@ -23,6 +23,24 @@ use crate::odcs::model::{percent, seconds};
 use crate::source::Span;
 use crate::types::{LogicalType, holds_all};
 
+/// A field compared: name, value before and after, places before and after.
+type Field = (
+    &'static str,
+    Option<String>,
+    Option<String>,
+    Option<Loc>,
+    Option<Loc>,
+);
+/// A field and whether its values are short enough to show.
+type FlaggedField = (
+    &'static str,
+    Option<String>,
+    Option<String>,
+    Option<Loc>,
+    Option<Loc>,
+    bool,
+);
+
 /// One side of the comparison.
 pub(super) struct Side<'a> {
     pub c: &'a Checked,
@@ -117,6 +135,11 @@ struct Cx<'a> {
 struct ProductDelta {
     /// A compatible schema change (needs a minor bump).
     schema: bool,
+    /// The product's files differ: compare everything. When they are
+    /// byte for byte the same, only what depends on other products can
+    /// change (inherited classifications, B508; a consumer cut off by its
+    /// own move, B507).
+    full: bool,
 }
 
 fn sp_span(file: crate::source::FileId, loc: Loc, fallback: Loc) -> Span {
@@ -264,7 +287,7 @@ fn quality_key(q: &Quality) -> String {
 
 /// Keys made unique by their occurrence: the second entry with one key
 /// is `key #2`.
-fn keyed<'t, T>(items: &'t [Sp<T>], key: impl Fn(&T) -> String) -> BTreeMap<String, &'t Sp<T>> {
+fn keyed<T>(items: &[Sp<T>], key: impl Fn(&T) -> String) -> BTreeMap<String, &Sp<T>> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out = BTreeMap::new();
     for it in items {
@@ -320,6 +343,30 @@ impl<'a> Cx<'a> {
             old_span,
             new_span,
         });
+    }
+
+    /// A field that changed, with both values and places.
+    #[allow(clippy::too_many_arguments)]
+    fn changed(
+        &mut self,
+        node: NodeKind,
+        fqn: &str,
+        field: &'static str,
+        old: String,
+        new: String,
+        old_span: Span,
+        new_span: Span,
+    ) {
+        self.change(
+            ChangeKind::Changed,
+            node,
+            fqn.to_string(),
+            Some(field),
+            Some(old),
+            Some(new),
+            Some(old_span),
+            Some(new_span),
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -406,106 +453,105 @@ impl<'a> Cx<'a> {
         let hp = self.head.product(hid);
         let first_change = self.changes.len();
         let first_finding = self.findings.len();
-        let mut delta = ProductDelta::default();
+        let mut delta = ProductDelta {
+            full: !self.same_text(bp, hp),
+            ..ProductDelta::default()
+        };
         let fqn = hp.fqn.clone();
         let (bf, hf) = (bp.file, hp.file);
 
-        // Metadata and top-level spec fields.
-        let fields: [(
-            &'static str,
-            Option<String>,
-            Option<String>,
-            Option<Loc>,
-            Option<Loc>,
-        ); 5] = [
-            (
-                "version",
-                opt_str(&bp.spec.version).map(|s| s.trim().to_string()),
-                opt_str(&hp.spec.version).map(|s| s.trim().to_string()),
-                bp.spec.version.as_ref().map(|v| v.loc),
-                hp.spec.version.as_ref().map(|v| v.loc),
-            ),
-            (
-                "status",
-                Some(bp.status().as_str().to_string()),
-                Some(hp.status().as_str().to_string()),
-                bp.spec.status.as_ref().map(|v| v.loc),
-                hp.spec.status.as_ref().map(|v| v.loc),
-            ),
-            (
-                "owner",
-                opt_str(&bp.metadata.owner).map(str::to_string),
-                opt_str(&hp.metadata.owner).map(str::to_string),
-                bp.metadata.owner.as_ref().map(|v| v.loc),
-                hp.metadata.owner.as_ref().map(|v| v.loc),
-            ),
-            (
-                "title",
-                opt_str(&bp.metadata.title).map(str::to_string),
-                opt_str(&hp.metadata.title).map(str::to_string),
-                bp.metadata.title.as_ref().map(|v| v.loc),
-                hp.metadata.title.as_ref().map(|v| v.loc),
-            ),
-            (
-                "description",
-                opt_str(&bp.metadata.description).map(str::to_string),
-                opt_str(&hp.metadata.description).map(str::to_string),
-                bp.metadata.description.as_ref().map(|v| v.loc),
-                hp.metadata.description.as_ref().map(|v| v.loc),
-            ),
-        ];
-        for (field, old, new, ol, nl) in fields {
-            if old != new {
-                let long = field == "description";
-                self.change(
-                    ChangeKind::Changed,
-                    NodeKind::Product,
-                    fqn.clone(),
-                    Some(field),
-                    if long { None } else { old },
-                    if long { None } else { new },
-                    Some(sp_span(
-                        bf,
-                        ol.unwrap_or(bp.metadata.name.loc),
-                        bp.metadata.name.loc,
-                    )),
-                    Some(sp_span(
-                        hf,
-                        nl.unwrap_or(hp.metadata.name.loc),
-                        hp.metadata.name.loc,
-                    )),
-                );
+        if delta.full {
+            // Metadata and top-level spec fields.
+            let fields: [Field; 5] = [
+                (
+                    "version",
+                    opt_str(&bp.spec.version).map(|s| s.trim().to_string()),
+                    opt_str(&hp.spec.version).map(|s| s.trim().to_string()),
+                    bp.spec.version.as_ref().map(|v| v.loc),
+                    hp.spec.version.as_ref().map(|v| v.loc),
+                ),
+                (
+                    "status",
+                    Some(bp.status().as_str().to_string()),
+                    Some(hp.status().as_str().to_string()),
+                    bp.spec.status.as_ref().map(|v| v.loc),
+                    hp.spec.status.as_ref().map(|v| v.loc),
+                ),
+                (
+                    "owner",
+                    opt_str(&bp.metadata.owner).map(str::to_string),
+                    opt_str(&hp.metadata.owner).map(str::to_string),
+                    bp.metadata.owner.as_ref().map(|v| v.loc),
+                    hp.metadata.owner.as_ref().map(|v| v.loc),
+                ),
+                (
+                    "title",
+                    opt_str(&bp.metadata.title).map(str::to_string),
+                    opt_str(&hp.metadata.title).map(str::to_string),
+                    bp.metadata.title.as_ref().map(|v| v.loc),
+                    hp.metadata.title.as_ref().map(|v| v.loc),
+                ),
+                (
+                    "description",
+                    opt_str(&bp.metadata.description).map(str::to_string),
+                    opt_str(&hp.metadata.description).map(str::to_string),
+                    bp.metadata.description.as_ref().map(|v| v.loc),
+                    hp.metadata.description.as_ref().map(|v| v.loc),
+                ),
+            ];
+            for (field, old, new, ol, nl) in fields {
+                if old != new {
+                    let long = field == "description";
+                    self.change(
+                        ChangeKind::Changed,
+                        NodeKind::Product,
+                        fqn.clone(),
+                        Some(field),
+                        if long { None } else { old },
+                        if long { None } else { new },
+                        Some(sp_span(
+                            bf,
+                            ol.unwrap_or(bp.metadata.name.loc),
+                            bp.metadata.name.loc,
+                        )),
+                        Some(sp_span(
+                            hf,
+                            nl.unwrap_or(hp.metadata.name.loc),
+                            hp.metadata.name.loc,
+                        )),
+                    );
+                }
             }
-        }
-        if hp.status() == Status::Retired && bp.status() != Status::Retired {
-            let direct = self.head.uses.of_product(&fqn);
-            if !direct.is_empty() {
-                let impact = self.head.uses.impact(&self.head.c.mesh, direct);
-                let n = impact.iter().filter(|i| i.direct).count();
-                let status_loc = hp
-                    .spec
-                    .status
-                    .as_ref()
-                    .map(|s| s.loc)
-                    .unwrap_or(hp.metadata.name.loc);
-                self.finding(
-                    Code::B501,
-                    &fqn,
-                    fqn.clone(),
-                    format!(
-                        "product `{fqn}` was retired, and {n} product{} still read{} it",
-                        plural(n),
-                        if n == 1 { "s" } else { "" }
-                    ),
-                    Some(bp.span()),
-                    Some(span_of(hf, status_loc)),
-                    impact,
-                );
+            if hp.status() == Status::Retired && bp.status() != Status::Retired {
+                let direct = self.head.uses.of_product(&fqn);
+                if !direct.is_empty() {
+                    let impact = self.head.uses.impact(&self.head.c.mesh, direct);
+                    let n = impact.iter().filter(|i| i.direct).count();
+                    let status_loc = hp
+                        .spec
+                        .status
+                        .as_ref()
+                        .map(|s| s.loc)
+                        .unwrap_or(hp.metadata.name.loc);
+                    self.finding(
+                        Code::B501,
+                        &fqn,
+                        fqn.clone(),
+                        format!(
+                            "product `{fqn}` was retired, and {n} product{} still read{} it",
+                            plural(n),
+                            if n == 1 { "s" } else { "" }
+                        ),
+                        Some(bp.span()),
+                        Some(span_of(hf, status_loc)),
+                        impact,
+                    );
+                }
             }
-        }
 
-        self.inputs(bp, hp);
-        self.access(bp, hp);
+            self.inputs(bp, hp);
+            self.access(bp, hp);
+        }
 
         // Ports by name.
         let bports: BTreeMap<&str, usize> = bp
@@ -588,7 +634,24 @@ impl<'a> Cx<'a> {
         if self.changes.len() > first_change || self.findings.len() > first_finding {
             self.counts.changed += 1;
         }
-        self.version_policy(bp, hp, first_finding, &delta);
+        if delta.full {
+            self.version_policy(bp, hp, first_finding, &delta);
+        }
+    }
+
+    /// Whether a product's file and its contract files are the same at
+    /// both revisions.
+    fn same_text(&self, bp: &Product, hp: &Product) -> bool {
+        let (bdb, hdb) = (&self.base.c.db, &self.head.c.db);
+        bdb.get(bp.file).text == hdb.get(hp.file).text
+            && bp.spec.outputs.len() == hp.spec.outputs.len()
+            && bp.spec.outputs.iter().zip(&hp.spec.outputs).all(|(b, h)| {
+                match (b.contract_file, h.contract_file) {
+                    (None, None) => true,
+                    (Some(x), Some(y)) => bdb.get(x).text == hdb.get(y).text,
+                    _ => false,
+                }
+            })
     }
 
     fn inputs(&mut self, bp: &Product, hp: &Product) {
@@ -610,13 +673,7 @@ impl<'a> Cx<'a> {
                 ),
                 Some(hi) => {
                     let new = span_of(hp.file, hi.target_loc());
-                    let fields: [(
-                        &'static str,
-                        Option<String>,
-                        Option<String>,
-                        Option<Loc>,
-                        Option<Loc>,
-                    ); 3] = [
+                    let fields: [Field; 3] = [
                         (
                             "version",
                             opt_str(&bi.version).map(str::to_string),
@@ -803,15 +860,14 @@ impl<'a> Cx<'a> {
             if vis_rank(hv) < vis_rank(bv) {
                 delta.schema = true;
             }
-            self.change(
-                ChangeKind::Changed,
+            self.changed(
                 NodeKind::Port,
-                pfqn.clone(),
-                Some("visibility"),
-                Some(bv.as_str().into()),
-                Some(hv.as_str().into()),
-                Some(vold),
-                Some(vnew),
+                &pfqn,
+                "visibility",
+                bv.as_str().into(),
+                hv.as_str().into(),
+                vold,
+                vnew,
             );
         }
         for (field, o, n, ol, nl) in [
@@ -853,7 +909,7 @@ impl<'a> Cx<'a> {
         }
 
         // B507: consumers at both revisions that head cuts off.
-        let base_consumers: Vec<&str> = self
+        let base_consumers: std::collections::HashSet<&str> = self
             .base
             .uses
             .of_port(&bp.fqn, name, only)
@@ -936,19 +992,24 @@ impl<'a> Cx<'a> {
         }
 
         // B506: the primary key.
-        let (bk, hk) = (list(&bport.primary_key), list(&hport.primary_key));
-        if bk != hk {
+        let same_key = bport.primary_key.len() == hport.primary_key.len()
+            && bport
+                .primary_key
+                .iter()
+                .zip(&hport.primary_key)
+                .all(|(a, b)| a.as_str() == b.as_str());
+        if !same_key {
+            let (bk, hk) = (list(&bport.primary_key), list(&hport.primary_key));
             let kold = at(bf, bport.primary_key.first().map(|k| k.loc), bport.name.loc);
             let knew = at(hf, hport.primary_key.first().map(|k| k.loc), hport.name.loc);
-            self.change(
-                ChangeKind::Changed,
+            self.changed(
                 NodeKind::Port,
-                pfqn.clone(),
-                Some("primaryKey"),
-                Some(bk.clone()),
-                Some(hk.clone()),
-                Some(kold),
-                Some(knew),
+                &pfqn,
+                "primaryKey",
+                bk.clone(),
+                hk.clone(),
+                kold,
+                knew,
             );
             let direct: Vec<(Use, String)> = uses
                 .iter()
@@ -967,8 +1028,10 @@ impl<'a> Cx<'a> {
         }
 
         self.columns(bid, bi, hid, hi, &uses, delta);
-        self.quality(bp, bport, hp, hport, &pfqn);
-        self.sla(bp, bport, hp, hport, &pfqn, pold, pnew);
+        if delta.full {
+            self.quality(bp, bport, hp, hport, &pfqn);
+            self.sla(bp, bport, hp, hport, &pfqn, pold, pnew);
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -987,6 +1050,13 @@ impl<'a> Cx<'a> {
         let (bf, hf) = (bp.file, hp.file);
         let pfqn = format!("{}.{}", hp.fqn, hport.name.as_str());
         let (bcols, hcols) = (port_columns(bport), port_columns(hport));
+        if !delta.full {
+            // Same text: same columns in the same order.
+            for i in 0..hcols.len().min(bcols.len()) {
+                self.b508((bid, bi, i), (hid, hi, i), uses, &pfqn);
+            }
+            return;
+        }
         let bnames: HashMap<&str, usize> = bcols
             .iter()
             .enumerate()
@@ -1114,7 +1184,6 @@ impl<'a> Cx<'a> {
             let Some(&i) = bnames.get(name) else { continue };
             let bc = &bcols[i];
             let cfqn = format!("{pfqn}.{name}");
-            let cold = span_of(bf, bc.name.loc);
             let at = |file, v: Option<Loc>, fb: Loc| sp_span(file, v.unwrap_or(fb), fb);
 
             // Type.
@@ -1123,15 +1192,14 @@ impl<'a> Cx<'a> {
             if bts != hts {
                 let told = at(bf, Some(bc.column_type.loc), bc.name.loc);
                 let tnew = at(hf, Some(hc.column_type.loc), hc.name.loc);
-                self.change(
-                    ChangeKind::Changed,
+                self.changed(
                     NodeKind::Column,
-                    cfqn.clone(),
-                    Some("type"),
-                    Some(bts.clone()),
-                    Some(hts.clone()),
-                    Some(told),
-                    Some(tnew),
+                    &cfqn,
+                    "type",
+                    bts.clone(),
+                    hts.clone(),
+                    told,
+                    tnew,
                 );
                 let widening = match (&bt, &ht) {
                     (Some(b), Some(h)) => holds_all(b, h),
@@ -1161,15 +1229,14 @@ impl<'a> Cx<'a> {
             if bn != hn {
                 let nold = at(bf, bc.nullable.as_ref().map(|n| n.loc), bc.name.loc);
                 let nnew = at(hf, hc.nullable.as_ref().map(|n| n.loc), hc.name.loc);
-                self.change(
-                    ChangeKind::Changed,
+                self.changed(
                     NodeKind::Column,
-                    cfqn.clone(),
-                    Some("nullable"),
-                    Some(bn.to_string()),
-                    Some(hn.to_string()),
-                    Some(nold),
-                    Some(nnew),
+                    &cfqn,
+                    "nullable",
+                    bn.to_string(),
+                    hn.to_string(),
+                    nold,
+                    nnew,
                 );
                 let direct = hit(name);
                 if !hn || direct.is_empty() {
@@ -1189,14 +1256,7 @@ impl<'a> Cx<'a> {
             }
 
             // Declared classification, masking, lineage, description.
-            let simple: [(
-                &'static str,
-                Option<String>,
-                Option<String>,
-                Option<Loc>,
-                Option<Loc>,
-                bool,
-            ); 4] = [
+            let simple: [FlaggedField; 4] = [
                 (
                     "classification",
                     opt_str(&bc.classification).map(str::to_string),
@@ -1245,54 +1305,85 @@ impl<'a> Cx<'a> {
                 }
             }
 
-            // B508: effective classification raised, or masking applied.
-            let bclass = self.base.class_of(bid, bi, i);
-            let hclass = self.head.class_of(hid, hi, j);
-            let rank = |n: Option<&str>| {
-                n.and_then(|n| self.head.c.mesh.classifications.iter().position(|x| x == n))
-            };
-            let cls_old = at(bf, bc.classification.as_ref().map(|v| v.loc), bc.name.loc);
-            let cls_new = at(hf, hc.classification.as_ref().map(|v| v.loc), hc.name.loc);
-            if rank(hclass) > rank(bclass) {
-                let direct = hit(name);
-                if !direct.is_empty() {
-                    let impact = self.head.uses.impact(&self.head.c.mesh, direct);
-                    self.finding(
-                        Code::B508,
-                        &hp.fqn,
-                        cfqn.clone(),
-                        format!(
-                            "the classification of `{cfqn}` was raised from `{}` to `{}`",
-                            bclass.unwrap_or("none"),
-                            hclass.unwrap_or("none")
-                        ),
-                        Some(cls_old),
-                        Some(cls_new),
-                        impact,
-                    );
-                }
-            } else if !masked(bc) && masked(hc) {
-                let direct: Vec<(Use, String)> = hit(name)
-                    .into_iter()
-                    .filter(|(u, _)| {
-                        !unmasked_for(&self.head, hp, hport, self.head.product(u.consumer), name)
-                    })
-                    .collect();
-                if !direct.is_empty() {
-                    let impact = self.head.uses.impact(&self.head.c.mesh, direct);
-                    let how = hc.masking.as_ref().map(|m| m.as_str()).unwrap_or("none");
-                    self.finding(
-                        Code::B508,
-                        &hp.fqn,
-                        cfqn.clone(),
-                        format!(
-                            "`{cfqn}` became masked (`{how}`): its consumers now read masked values"
-                        ),
-                        Some(cold),
-                        Some(at(hf, hc.masking.as_ref().map(|m| m.loc), hc.name.loc)),
-                        impact,
-                    );
-                }
+            self.b508((bid, bi, i), (hid, hi, j), uses, &pfqn);
+        }
+    }
+
+    /// B508: a consumed column's effective classification was raised, or
+    /// it became masked for consumers without an `unmasked` approval.
+    fn b508(
+        &mut self,
+        (bid, bi, i): (ProductId, usize, usize),
+        (hid, hi, j): (ProductId, usize, usize),
+        uses: &[Use<'a>],
+        pfqn: &str,
+    ) {
+        let bp = self.base.product(bid);
+        let hp = self.head.product(hid);
+        let (bport, hport) = (&bp.spec.outputs[bi], &hp.spec.outputs[hi]);
+        let (Some(bc), Some(hc)) = (port_columns(bport).get(i), port_columns(hport).get(j)) else {
+            return;
+        };
+        let (bf, hf) = (bp.file, hp.file);
+        let name = hc.name.as_str();
+        if uses.is_empty() {
+            return;
+        }
+        let cfqn = format!("{pfqn}.{name}");
+        let at = |file, v: Option<Loc>, fb: Loc| sp_span(file, v.unwrap_or(fb), fb);
+        let cold = span_of(bf, bc.name.loc);
+        let hit = |col: &str| -> Vec<(Use<'a>, String)> {
+            uses.iter()
+                .filter_map(|u| reads_column(u, col).map(|via| (*u, via)))
+                .collect()
+        };
+        // B508: effective classification raised, or masking applied.
+        let bclass = self.base.class_of(bid, bi, i);
+        let hclass = self.head.class_of(hid, hi, j);
+        let rank = |n: Option<&str>| {
+            n.and_then(|n| self.head.c.mesh.classifications.iter().position(|x| x == n))
+        };
+        let cls_old = at(bf, bc.classification.as_ref().map(|v| v.loc), bc.name.loc);
+        let cls_new = at(hf, hc.classification.as_ref().map(|v| v.loc), hc.name.loc);
+        if rank(hclass) > rank(bclass) {
+            let direct = hit(name);
+            if !direct.is_empty() {
+                let impact = self.head.uses.impact(&self.head.c.mesh, direct);
+                self.finding(
+                    Code::B508,
+                    &hp.fqn,
+                    cfqn.to_string(),
+                    format!(
+                        "the classification of `{cfqn}` was raised from `{}` to `{}`",
+                        bclass.unwrap_or("none"),
+                        hclass.unwrap_or("none")
+                    ),
+                    Some(cls_old),
+                    Some(cls_new),
+                    impact,
+                );
+            }
+        } else if !masked(bc) && masked(hc) {
+            let direct: Vec<(Use, String)> = hit(name)
+                .into_iter()
+                .filter(|(u, _)| {
+                    !unmasked_for(&self.head, hp, hport, self.head.product(u.consumer), name)
+                })
+                .collect();
+            if !direct.is_empty() {
+                let impact = self.head.uses.impact(&self.head.c.mesh, direct);
+                let how = hc.masking.as_ref().map(|m| m.as_str()).unwrap_or("none");
+                self.finding(
+                    Code::B508,
+                    &hp.fqn,
+                    cfqn.to_string(),
+                    format!(
+                        "`{cfqn}` became masked (`{how}`): its consumers now read masked values"
+                    ),
+                    Some(cold),
+                    Some(at(hf, hc.masking.as_ref().map(|m| m.loc), hc.name.loc)),
+                    impact,
+                );
             }
         }
     }

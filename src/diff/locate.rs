@@ -46,7 +46,18 @@ impl Locator {
 
     fn build(c: &Checked) -> Self {
         let mut l = Locator::new(&c.db);
-        index(&mut l, &c.mesh);
+        // Only products in files that hold a diagnostic need their nodes.
+        let mut wanted = vec![false; c.db.len()];
+        for d in &c.diagnostics {
+            if let Some(w) = d
+                .primary
+                .as_ref()
+                .and_then(|p| wanted.get_mut(p.span.file.0 as usize))
+            {
+                *w = true;
+            }
+        }
+        index(&mut l, &c.mesh, &wanted);
         for v in &mut l.files {
             v.sort_unstable();
         }
@@ -65,7 +76,7 @@ impl Locator {
     }
 }
 
-fn index(l: &mut Locator, mesh: &Mesh) {
+fn index(l: &mut Locator, mesh: &Mesh, wanted: &[bool]) {
     if let Some(root) = &mesh.root {
         let n = l.name("mesh".into());
         l.add(root.file, root.metadata.loc, n);
@@ -90,8 +101,18 @@ fn index(l: &mut Locator, mesh: &Mesh) {
             }
         }
     }
+    let wanted = |f: FileId| wanted.get(f.0 as usize).copied().unwrap_or(false);
     for p in &mesh.products {
         let f = p.file;
+        if !wanted(f)
+            && !p
+                .spec
+                .outputs
+                .iter()
+                .any(|o| o.contract_file.is_some_and(wanted))
+        {
+            continue;
+        }
         let pn = l.name(p.fqn.clone());
         l.add(f, p.metadata.loc, pn);
         if let Some(v) = &p.spec.version {

@@ -269,7 +269,7 @@ fn text(r: &Report, base: &SourceDb, head: &SourceDb, color: bool) -> String {
 fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     // Unbalanced backticks are escaped like any other character.
-    let balanced = s.matches('`').count() % 2 == 0;
+    let balanced = s.matches('`').count().is_multiple_of(2);
     let mut code = false;
     for ch in s.chars() {
         match ch {
@@ -342,10 +342,10 @@ fn md_finding(out: &mut String, f: &Finding, base: &SourceDb, head: &SourceDb) {
     .flatten()
     .collect();
     if !places.is_empty() {
-        let _ = write!(out, "{}  \n", places.join(" → "));
+        let _ = writeln!(out, "{}  ", places.join(" → "));
     }
     if let Some(h) = &f.help {
-        let _ = write!(out, "*{}*\n", md(h));
+        let _ = writeln!(out, "*{}*", md(h));
     }
     out.push('\n');
     if !f.impact.is_empty() {
