@@ -12,6 +12,7 @@ pub mod classify;
 pub mod cli;
 pub mod date;
 pub mod diagnostics;
+pub mod diff;
 pub mod docs;
 pub mod emit;
 pub mod git;

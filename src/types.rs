@@ -930,6 +930,59 @@ pub fn markdown_type_map(engine: Engine) -> String {
     out
 }
 
+/// Whether a column of type `to` holds every value a column of type
+/// `from` can hold, unchanged: the widening `meshc diff` accepts as
+/// compatible (B504). Integers widen to larger integers, to decimals with
+/// enough digits before the point and to floats that hold them exactly;
+/// `real` to `double`; decimals to more digits on both sides of the point;
+/// `varchar(n)` to a longer `varchar` or `string`; containers element by
+/// element, structs field by field (by name; new fields are allowed).
+/// Anything else (text to numbers, numbers to text, dates to timestamps,
+/// time zones) changes what the values mean, so it does not hold them.
+pub fn holds_all(from: &LogicalType, to: &LogicalType) -> bool {
+    use LogicalType as T;
+    /// Decimal digits an integer type needs.
+    fn int_digits(t: &LogicalType) -> Option<u32> {
+        match t {
+            T::Smallint => Some(5),
+            T::Integer => Some(10),
+            T::Bigint => Some(19),
+            _ => None,
+        }
+    }
+    if from == to {
+        return true;
+    }
+    match (from, to) {
+        (T::Smallint, T::Integer | T::Bigint | T::Real | T::Double) => true,
+        (T::Integer, T::Bigint | T::Double) => true,
+        (T::Smallint | T::Integer | T::Bigint, T::Decimal { precision, scale }) => {
+            int_digits(from).is_some_and(|d| precision.saturating_sub(*scale) >= d)
+        }
+        (T::Real, T::Double) => true,
+        (
+            T::Decimal {
+                precision: p1,
+                scale: s1,
+            },
+            T::Decimal {
+                precision: p2,
+                scale: s2,
+            },
+        ) => s2 >= s1 && p2.saturating_sub(*s2) >= p1.saturating_sub(*s1),
+        (T::Varchar(n), T::Varchar(m)) => m >= n,
+        (T::Varchar(_), T::String) => true,
+        (T::Array(a), T::Array(b)) => holds_all(a, b),
+        (T::Map(k1, v1), T::Map(k2, v2)) => holds_all(k1, k2) && holds_all(v1, v2),
+        (T::Struct(old), T::Struct(new)) => old.iter().all(|(name, t)| {
+            new.iter()
+                .find(|(n, _)| n == name)
+                .is_some_and(|(_, u)| holds_all(t, u))
+        }),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,6 +68,10 @@ fn every_code_has_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check");
     let mut missing = Vec::new();
     for code in meshc::diagnostics::Code::ALL {
+        // B codes compare two revisions: tests/diff.rs has their cases.
+        if code.as_str().starts_with('B') {
+            continue;
+        }
         let dir = root.join(code.as_str());
         let cases: Vec<String> = std::fs::read_dir(&dir)
             .map(|rd| {

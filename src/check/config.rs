@@ -87,7 +87,11 @@ fn check_pattern(file: FileId, v: &Sp<String>, out: &mut Vec<Diagnostic>) -> Opt
             file,
             v,
             format!("`{}` cannot be configured", v.as_str()),
-            "M and R codes report input meshc cannot read; they always apply".into(),
+            if v.as_str().starts_with('B') {
+                "B codes are `meshc diff`'s verdict on a change, decided by the version policy; they are not rule settings".into()
+            } else {
+                "M and R codes report input meshc cannot read; they always apply".into()
+            },
         ));
         return None;
     }

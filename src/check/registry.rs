@@ -23,13 +23,16 @@ pub fn doc(code: Code) -> &'static Doc {
     core::doc(code)
         .or_else(|| contract::doc(code))
         .or_else(|| governance::doc(code))
+        .or_else(|| crate::diff::codes::doc(code))
         .unwrap_or(&core::UNDOCUMENTED)
 }
 
 /// Whether rule settings may select, ignore or re-rate a code. Syntax (M)
 /// and resolution (R) problems make the mesh unreadable: they always apply.
+/// The B codes are `meshc diff`'s verdict on a change, not check rules: the
+/// version policy decides their severity (see book/src/commands/diff.md).
 pub fn configurable(code: Code) -> bool {
-    !matches!(code.as_str().as_bytes().first(), Some(b'M' | b'R'))
+    !matches!(code.as_str().as_bytes().first(), Some(b'M' | b'R' | b'B'))
 }
 
 /// `meshc explain CODE` as plain text.

@@ -103,6 +103,19 @@ codes! {
     G311, "naming", Warning, "a name breaks a configured pattern";
     G312, "unused-product", Info, "a product that is not public, has no consumers and no allow entries";
     E401, "template", Error, "a build template is missing, does not parse or fails to render (with the template file and line)";
+    B501, "product-removed", Error, "a product that others consume was removed or retired (`meshc diff`)";
+    B502, "port-removed", Error, "a consumed output port was removed (`meshc diff`)";
+    B503, "column-removed", Error, "a column consumed by name or wholly was removed (`meshc diff`)";
+    B504, "type-narrowed", Error, "a consumed column's type changed to one that cannot hold every old value (`meshc diff`)";
+    B505, "became-nullable", Error, "a consumed column became nullable (`meshc diff`)";
+    B506, "primary-key-changed", Error, "a port's primary key changed (`meshc diff`)";
+    B507, "access-narrowed", Error, "visibility narrowed or an approval removed, cutting off an existing consumer (`meshc diff`)";
+    B508, "classification-raised", Error, "a consumed column's effective classification was raised or it became masked (`meshc diff`)";
+    B509, "sla-weakened", Warning, "an SLA was weakened: freshness longer, availability lower, retention shorter, or removed (`meshc diff`)";
+    B510, "quality-removed", Warning, "a quality guarantee was removed or loosened (`meshc diff`)";
+    B511, "column-renamed", Error, "a consumed column was renamed: removed and added with the same type at the same position (`meshc diff`)";
+    B512, "minor-bump-missing", Warning, "a compatible schema change without a minor version bump (`meshc diff`)";
+    B513, "version-decreased", Error, "a product's version went down (`meshc diff`)";
     P000, "policy", Error, "a Rego policy's `deny` (the policy chooses the code, e.g. P001)";
 }
 

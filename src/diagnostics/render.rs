@@ -118,28 +118,74 @@ fn labeled(l: &Label, primary: bool) -> LabeledSpan {
     }
 }
 
-fn text_diag<'a>(d: &Diagnostic, db: &'a SourceDb) -> TextDiag<'a> {
+/// A labelled place in one file, for [`text_items`]. Unlike a [`Label`],
+/// it holds its file, so the places of one item may come from different
+/// `SourceDb`s (`meshc diff` shows a base and a head revision).
+pub struct Place<'a> {
+    pub file: &'a SourceFile,
+    pub span: crate::source::Span,
+    pub label: String,
+}
+
+/// One report for [`text_items`]: a diagnostic whose places carry their
+/// files.
+pub struct Item<'a> {
+    pub severity: Severity,
+    pub code: String,
+    pub message: String,
+    pub help: Option<String>,
+    pub primary: Option<Place<'a>>,
+    pub related: Vec<Place<'a>>,
+}
+
+impl<'a> Item<'a> {
+    /// A diagnostic whose spans are in `db`.
+    pub fn of(d: &Diagnostic, db: &'a SourceDb) -> Item<'a> {
+        let place = |l: &Label| Place {
+            file: db.get(l.span.file),
+            span: l.span,
+            label: l.message.clone(),
+        };
+        Item {
+            severity: d.severity,
+            code: d.code_str().to_string(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+            primary: d.primary.as_ref().map(place),
+            related: d.related.iter().map(place).collect(),
+        }
+    }
+}
+
+fn place_label(p: &Place) -> Label {
+    Label {
+        span: p.span,
+        message: p.label.clone(),
+    }
+}
+
+fn text_diag<'a>(d: &Item<'a>) -> TextDiag<'a> {
     let mut labels = Vec::new();
     let mut related = Vec::new();
-    let file = d.primary.as_ref().map(|p| p.span.file);
+    let file = d.primary.as_ref().map(|p| p.file);
     if let Some(p) = &d.primary {
-        labels.push(labeled(p, true));
+        labels.push(labeled(&place_label(p), true));
     }
     for r in &d.related {
-        if Some(r.span.file) == file {
-            labels.push(labeled(r, false));
+        if file.is_some_and(|f| std::ptr::eq(f, r.file)) {
+            labels.push(labeled(&place_label(r), false));
         } else {
             // A place in another file is shown as a note with its own snippet.
             related.push(TextDiag {
                 severity: Severity::Info,
                 code: String::new(),
-                message: if r.message.is_empty() {
+                message: if r.label.is_empty() {
                     "related".into()
                 } else {
-                    r.message.clone()
+                    r.label.clone()
                 },
                 help: None,
-                src: Some(FileSrc(db.get(r.span.file))),
+                src: Some(FileSrc(r.file)),
                 labels: vec![labeled(
                     &Label {
                         span: r.span,
@@ -153,16 +199,22 @@ fn text_diag<'a>(d: &Diagnostic, db: &'a SourceDb) -> TextDiag<'a> {
     }
     TextDiag {
         severity: d.severity,
-        code: d.code_str().to_string(),
+        code: d.code.clone(),
         message: d.message.clone(),
         help: d.help.clone(),
-        src: file.map(|f| FileSrc(db.get(f))),
+        src: file.map(FileSrc),
         labels,
         related,
     }
 }
 
 fn text(diags: &[Diagnostic], db: &SourceDb, color: bool) -> String {
+    let items: Vec<Item> = diags.iter().map(|d| Item::of(d, db)).collect();
+    text_items(&items, color)
+}
+
+/// The text rendering of reports (miette, width 100), one after another.
+pub fn text_items(items: &[Item], color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -172,8 +224,8 @@ fn text(diags: &[Diagnostic], db: &SourceDb, color: bool) -> String {
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
-    for d in diags {
-        let td = text_diag(d, db);
+    for d in items {
+        let td = text_diag(d);
         let mut one = String::new();
         if handler.render_report(&mut one, &td).is_ok() {
             // miette heads a related report with a bare "Advice: " line;
@@ -184,7 +236,7 @@ fn text(diags: &[Diagnostic], db: &SourceDb, color: bool) -> String {
                 "{}: {} [{}]\n",
                 d.severity.as_str(),
                 d.message,
-                d.code_str()
+                d.code
             ));
         }
         out.push('\n');
@@ -239,8 +291,8 @@ fn json_label<'a>(l: &'a Label, db: &'a SourceDb) -> JsonLabel<'a> {
     }
 }
 
-fn json(diags: &[Diagnostic], db: &SourceDb) -> String {
-    let items: Vec<JsonDiag> = diags
+fn json_items<'a>(diags: &'a [Diagnostic], db: &'a SourceDb) -> Vec<JsonDiag<'a>> {
+    diags
         .iter()
         .map(|d| {
             let p = d.primary.as_ref().map(|p| json_label(p, db));
@@ -257,7 +309,16 @@ fn json(diags: &[Diagnostic], db: &SourceDb) -> String {
                 related: d.related.iter().map(|r| json_label(r, db)).collect(),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The `--format json` objects of `diags`, as a JSON value (an array).
+pub fn json_value(diags: &[Diagnostic], db: &SourceDb) -> serde_json::Value {
+    serde_json::to_value(json_items(diags, db)).unwrap_or_default()
+}
+
+fn json(diags: &[Diagnostic], db: &SourceDb) -> String {
+    let items = json_items(diags, db);
     let mut s = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into());
     s.push('\n');
     s
@@ -265,57 +326,79 @@ fn json(diags: &[Diagnostic], db: &SourceDb) -> String {
 
 // ---------------------------------------------------------------- github
 
-fn gh_escape_data(s: &str) -> String {
+/// Escapes a workflow command's message (GitHub's rules: `%`, CR, LF).
+pub fn gh_escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn gh_escape_prop(s: &str) -> String {
+/// Escapes a workflow command's property (also `:` and `,`).
+pub fn gh_escape_prop(s: &str) -> String {
     gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A file's path as annotations and SARIF name it: relative to the
+/// working directory (the repository root in CI), so the mesh folder as
+/// given is joined.
+pub fn workflow_path(db: &SourceDb, file: crate::source::FileId) -> String {
+    let f = db.get(file);
+    if db.root.as_os_str().is_empty() || db.root == std::path::Path::new(".") {
+        f.path.clone()
+    } else {
+        db.root.join(&f.path).to_string_lossy().into_owned()
+    }
+}
+
+/// One GitHub workflow command (`::error file=…::message`), escaped.
+pub fn annotation(
+    severity: Severity,
+    at: Option<(&SourceDb, crate::source::Span)>,
+    title: &str,
+    message: &str,
+) -> String {
+    let level = match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let mut props = Vec::new();
+    if let Some((db, span)) = at {
+        let f = db.get(span.file);
+        let (line, col) = f.line_col(span.start as usize);
+        let (el, ec) = f.line_col(span.end as usize);
+        props.push(format!(
+            "file={}",
+            gh_escape_prop(&workflow_path(db, span.file))
+        ));
+        props.push(format!("line={line}"));
+        props.push(format!("col={col}"));
+        props.push(format!("endLine={el}"));
+        if el == line {
+            props.push(format!("endColumn={ec}"));
+        }
+    }
+    props.push(format!("title={}", gh_escape_prop(title)));
+    format!(
+        "::{level} {}::{}\n",
+        props.join(","),
+        gh_escape_data(message)
+    )
 }
 
 fn github(diags: &[Diagnostic], db: &SourceDb) -> String {
     let mut out = String::new();
     for d in diags {
-        let level = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "notice",
-        };
-        let mut props = Vec::new();
-        if let Some(p) = &d.primary {
-            let f = db.get(p.span.file);
-            let (line, col) = f.line_col(p.span.start as usize);
-            let (el, ec) = f.line_col(p.span.end as usize);
-            // Annotations name files relative to the working directory (the
-            // repository root in CI), so join the mesh folder as given.
-            let path = if db.root.as_os_str().is_empty() || db.root == std::path::Path::new(".") {
-                f.path.clone()
-            } else {
-                db.root.join(&f.path).to_string_lossy().into_owned()
-            };
-            props.push(format!("file={}", gh_escape_prop(&path)));
-            props.push(format!("line={line}"));
-            props.push(format!("col={col}"));
-            props.push(format!("endLine={el}"));
-            if el == line {
-                props.push(format!("endColumn={ec}"));
-            }
-        }
-        props.push(format!(
-            "title={}",
-            gh_escape_prop(&format!("{} {}", d.code_str(), d.code.name()))
-        ));
         let mut msg = d.message.clone();
         if let Some(h) = &d.help {
             msg.push_str("\nhelp: ");
             msg.push_str(h);
         }
-        out.push_str(&format!(
-            "::{level} {}::{}\n",
-            props.join(","),
-            gh_escape_data(&msg)
+        out.push_str(&annotation(
+            d.severity,
+            d.primary.as_ref().map(|p| (db, p.span)),
+            &format!("{} {}", d.code_str(), d.code.name()),
+            &msg,
         ));
     }
     out

@@ -1507,7 +1507,7 @@ fn duration(value: &Value, unit: Option<&str>) -> Result<String, String> {
 }
 
 /// A meshc duration (`6h`, `7d`) in seconds, for comparing.
-fn seconds(s: &str) -> Option<u64> {
+pub(crate) fn seconds(s: &str) -> Option<u64> {
     let s = s.trim();
     let digits = s.chars().take_while(char::is_ascii_digit).count();
     let n: u64 = s[..digits].parse().ok()?;
@@ -1533,7 +1533,7 @@ fn availability(value: &Value, unit: Option<&str>) -> Result<String, String> {
     }
 }
 
-fn percent(s: &str) -> Option<f64> {
+pub(crate) fn percent(s: &str) -> Option<f64> {
     s.trim().trim_end_matches('%').trim().parse().ok()
 }
 
