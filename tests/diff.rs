@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use meshc::diagnostics::{Code, Severity};
 use meshc::diff::{DiffFormat, Report, diff, render};
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff/base")
-}
+#[path = "support/diffkit.rs"]
+mod diffkit;
+use diffkit::{Edit, apply, fixture};
 
 fn copy(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).expect("read fixture") {
@@ -25,10 +25,6 @@ fn copy(from: &Path, to: &Path) {
         }
     }
 }
-
-/// An edit of the head copy: in `file`, replace `from` (which must occur)
-/// with `to`; `to` = None deletes the file.
-type Edit<'a> = (&'a str, &'a str, Option<&'a str>);
 
 fn checked(dir: &Path) -> meshc::Checked {
     let as_of = meshc::date::Date::parse("2026-11-25").expect("date");
@@ -75,20 +71,6 @@ fn run_with(base_edits: &[Edit], edits: &[Edit]) -> Diffed {
     let head = checked(h.path());
     let report = diff(&base, &head);
     Diffed { report, base, head }
-}
-
-fn apply(dir: &Path, edits: &[Edit]) {
-    for (file, from, to) in edits {
-        let path = dir.join(file);
-        match to {
-            None => std::fs::remove_file(&path).expect("rm"),
-            Some(to) => {
-                let text = std::fs::read_to_string(&path).expect("read");
-                assert!(text.contains(from), "{file} has no {from:?}");
-                std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
-            }
-        }
-    }
 }
 
 fn run(edits: &[Edit]) -> Diffed {
