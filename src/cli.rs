@@ -291,14 +291,17 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Colour for diagnostics on stderr.
 fn use_color(g: &Global) -> bool {
+    color_on(g, std::io::stderr().is_terminal())
+}
+
+/// `--color`, where `auto` means: `terminal`, and NO_COLOR unset or empty.
+fn color_on(g: &Global, terminal: bool) -> bool {
     match g.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
-        }
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal,
     }
 }
 
@@ -550,7 +553,7 @@ fn cmd_diff(
         &base_checked.db,
         &head_checked.db,
         format,
-        format == DiffFormat::Text && use_color_stdout(g, out.is_none()),
+        format == DiffFormat::Text && out.is_none() && color_on(g, std::io::stdout().is_terminal()),
     );
     let t_diff = t_diff.elapsed();
     if !text.is_empty() && !text.ends_with('\n') {
@@ -588,19 +591,6 @@ fn cmd_diff(
     // time would only add to the wall time.
     std::mem::forget((base_checked, head_checked));
     code
-}
-
-/// Colour for a report printed to stdout (never for a file).
-fn use_color_stdout(g: &Global, to_stdout: bool) -> bool {
-    to_stdout
-        && match g.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stdout().is_terminal()
-            }
-        }
 }
 
 fn cmd_graph(

@@ -246,10 +246,11 @@ pub fn text_items(items: &[Item], color: bool) -> String {
 
 // ---------------------------------------------------------------- json
 
+/// A 1-based line and column in JSON output (also `meshc diff --format json`).
 #[derive(Serialize)]
-struct Pos {
-    line: usize,
-    column: usize,
+pub(crate) struct Pos {
+    pub line: usize,
+    pub column: usize,
 }
 
 #[derive(Serialize)]

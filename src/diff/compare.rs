@@ -425,16 +425,14 @@ impl<'a> Cx<'a> {
         let direct = self.head.uses.of_product(&p.fqn);
         if !direct.is_empty() {
             let impact = self.head.uses.impact(&self.head.c.mesh, direct);
-            let n = impact.iter().filter(|i| i.direct).count();
             self.finding(
                 Code::B501,
                 &p.fqn,
                 p.fqn.clone(),
                 format!(
-                    "product `{}` was removed, and {n} product{} still read{} it",
+                    "product `{}` was removed, and {} it",
                     p.fqn,
-                    plural(n),
-                    if n == 1 { "s" } else { "" }
+                    readers(&impact, "still read")
                 ),
                 Some(p.span()),
                 None,
@@ -526,7 +524,6 @@ impl<'a> Cx<'a> {
                 let direct = self.head.uses.of_product(&fqn);
                 if !direct.is_empty() {
                     let impact = self.head.uses.impact(&self.head.c.mesh, direct);
-                    let n = impact.iter().filter(|i| i.direct).count();
                     let status_loc = hp
                         .spec
                         .status
@@ -538,9 +535,8 @@ impl<'a> Cx<'a> {
                         &fqn,
                         fqn.clone(),
                         format!(
-                            "product `{fqn}` was retired, and {n} product{} still read{} it",
-                            plural(n),
-                            if n == 1 { "s" } else { "" }
+                            "product `{fqn}` was retired, and {} it",
+                            readers(&impact, "still read")
                         ),
                         Some(bp.span()),
                         Some(span_of(hf, status_loc)),
@@ -598,15 +594,13 @@ impl<'a> Cx<'a> {
                         continue;
                     }
                     let impact = self.head.uses.impact(&self.head.c.mesh, direct);
-                    let n = impact.iter().filter(|i| i.direct).count();
                     self.finding(
                         Code::B502,
                         &fqn,
                         port_fqn.clone(),
                         format!(
-                            "output port `{port_fqn}` was removed, and {n} product{} read{} it",
-                            plural(n),
-                            if n == 1 { "s" } else { "" }
+                            "output port `{port_fqn}` was removed, and {} it",
+                            readers(&impact, "read")
                         ),
                         Some(old),
                         Some(hp.span()),
@@ -1104,16 +1098,14 @@ impl<'a> Cx<'a> {
                         continue;
                     }
                     let impact = self.head.uses.impact(&self.head.c.mesh, direct);
-                    let n = impact.iter().filter(|i| i.direct).count();
                     self.finding(
                         Code::B511,
                         &hp.fqn,
                         format!("{pfqn}.{name}"),
                         format!(
-                            "column `{pfqn}.{name}` was renamed to `{}`, and {n} product{} read{} it by its old name",
+                            "column `{pfqn}.{name}` was renamed to `{}`, and {} it by its old name",
                             hc.name.as_str(),
-                            plural(n),
-                            if n == 1 { "s" } else { "" }
+                            readers(&impact, "read")
                         ),
                         Some(old),
                         Some(new),
@@ -1136,15 +1128,13 @@ impl<'a> Cx<'a> {
                         continue;
                     }
                     let impact = self.head.uses.impact(&self.head.c.mesh, direct);
-                    let n = impact.iter().filter(|i| i.direct).count();
                     self.finding(
                         Code::B503,
                         &hp.fqn,
                         format!("{pfqn}.{name}"),
                         format!(
-                            "column `{pfqn}.{name}` was removed, and {n} product{} read{} it",
-                            plural(n),
-                            if n == 1 { "s" } else { "" }
+                            "column `{pfqn}.{name}` was removed, and {} it",
+                            readers(&impact, "read")
                         ),
                         Some(old),
                         Some(span_of(hf, hport.name.loc)),
@@ -1673,4 +1663,15 @@ fn loosened(b: &Quality, h: &Quality) -> bool {
 
 pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// "1 product reads" / "3 products read" (with `verb` "read"): how many
+/// products an impact hits directly.
+fn readers(impact: &[super::Impact], verb: &str) -> String {
+    let n = impact.iter().filter(|i| i.direct).count();
+    format!(
+        "{n} product{} {verb}{}",
+        plural(n),
+        if n == 1 { "s" } else { "" }
+    )
 }

@@ -11,7 +11,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Change, ChangeKind, Finding, Impact, Report};
-use crate::diagnostics::render::{Item, Place, annotation, json_value, text_items, workflow_path};
+use crate::diagnostics::render::{
+    Item, Place, Pos, annotation, json_value, text_items, workflow_path,
+};
 use crate::diagnostics::{Code, Diagnostic, Severity, Summary};
 use crate::source::{SourceDb, Span};
 
@@ -496,12 +498,6 @@ fn markdown(r: &Report, base: &SourceDb, head: &SourceDb) -> String {
 }
 
 // ---------------------------------------------------------------- json
-
-#[derive(Serialize)]
-struct Pos {
-    line: usize,
-    column: usize,
-}
 
 #[derive(Serialize)]
 struct Loc {

@@ -23,12 +23,22 @@ use crate::source::{FileId, Span};
 /// Bumped whenever the encoding changes.
 const FORMAT: u32 = 1;
 
-#[derive(Serialize, Deserialize)]
+/// What is stored, as read back.
+#[derive(Deserialize)]
 struct Stored {
     format: u32,
     docs: Vec<Document>,
     diagnostics: Vec<StoredDiagnostic>,
     broken: Vec<Broken>,
+}
+
+/// What is stored, as written: the same fields, borrowed.
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    format: u32,
+    docs: &'a [Document],
+    diagnostics: Vec<StoredDiagnostic>,
+    broken: &'a [Broken],
 }
 
 #[derive(Serialize, Deserialize)]
@@ -67,11 +77,11 @@ pub fn encode(r: &FileResult, file: FileId) -> Option<Vec<u8>> {
             policy_code: d.policy_code.clone(),
         });
     }
-    let stored = Stored {
+    let stored = StoredRef {
         format: FORMAT,
-        docs: r.docs.clone(),
+        docs: &r.docs,
         diagnostics,
-        broken: r.broken.clone(),
+        broken: &r.broken,
     };
     sp::with_locations(|| serde_json::to_vec(&stored)).ok()
 }
