@@ -687,13 +687,12 @@ impl<'a> Site<'a> {
     }
 
     /// Source columns → the port's columns → the columns derived from them.
+    /// Only columns that take part in an edge are drawn (the port's table
+    /// lists every column); `None` when no column of the port has lineage.
     fn column_lineage(&self, root: &str, pid: ProductId, x: usize) -> Option<Svg> {
         let mesh = &self.checked.mesh;
         let port = &mesh.product(pid).spec.outputs[x];
         let cols = port_columns(port);
-        if cols.is_empty() {
-            return None;
-        }
         let mut left: Vec<ColumnRef> = Vec::new();
         let mut right: Vec<ColumnRef> = Vec::new();
         let mut edges_in: Vec<(ColumnRef, usize)> = Vec::new();
@@ -714,23 +713,39 @@ impl<'a> Site<'a> {
                 edges_out.push((column, e.to));
             }
         }
-        let mid: Vec<SvgNode> = cols
+        // The row of each linked column of the port, in the port's order.
+        let mut row: Vec<Option<usize>> = vec![None; cols.len()];
+        for &i in edges_in
             .iter()
-            .map(|c| {
-                node(
-                    c.name.value.clone(),
-                    format!(
-                        "{}.{}.{}",
-                        mesh.product(pid).fqn,
-                        port.name.as_str(),
-                        c.name.as_str()
-                    ),
-                    format!("#{}", column_anchor(port.name.as_str(), c.name.as_str())),
-                    "column",
-                    true,
-                )
-            })
-            .collect();
+            .map(|(_, i)| i)
+            .chain(edges_out.iter().map(|(i, _)| i))
+        {
+            if let Some(r) = row.get_mut(i) {
+                *r = Some(0);
+            }
+        }
+        let mut mid: Vec<SvgNode> = Vec::new();
+        for (i, c) in cols.iter().enumerate() {
+            if row[i].is_none() {
+                continue;
+            }
+            row[i] = Some(mid.len());
+            mid.push(node(
+                c.name.value.clone(),
+                format!(
+                    "{}.{}.{}",
+                    mesh.product(pid).fqn,
+                    port.name.as_str(),
+                    c.name.as_str()
+                ),
+                format!("#{}", column_anchor(port.name.as_str(), c.name.as_str())),
+                "column",
+                true,
+            ));
+        }
+        if mid.is_empty() {
+            return None;
+        }
         let side = |list: &[ColumnRef]| -> Vec<SvgNode> {
             list.iter()
                 .map(|&c| {
@@ -745,7 +760,9 @@ impl<'a> Site<'a> {
         let centre = usize::from(has_left);
         if has_left {
             for (from, to) in &edges_in {
-                if let Some(r) = left.iter().position(|c| c == from) {
+                if let (Some(r), Some(Some(to))) =
+                    (left.iter().position(|c| c == from), row.get(*to))
+                {
                     edges.push(((0, r), (1, *to)));
                 }
             }
@@ -754,7 +771,9 @@ impl<'a> Site<'a> {
         columns.push(mid);
         if !right.is_empty() {
             for (from, to) in &edges_out {
-                if let Some(r) = right.iter().position(|c| c == to) {
+                if let (Some(Some(from)), Some(r)) =
+                    (row.get(*from), right.iter().position(|c| c == to))
+                {
                     edges.push(((centre, *from), (centre + 1, r)));
                 }
             }
