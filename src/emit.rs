@@ -151,52 +151,100 @@ fn put(
 }
 
 /// Writes every artifact of a build into `stage`, in two phases so that the
-/// large in-memory views of each do not coexist: the manifest and lineage
-/// beside deriving names, grants and the template context; then the
-/// targets' files (rendered in parallel, straight to disk) beside
-/// grants.json.
+/// large in-memory views of each do not coexist: the manifest beside
+/// deriving names, grants and the template context; then a queue of jobs
+/// that every thread takes from when free: the lineage, the targets' files
+/// (rendered straight to disk), grants.json, the contracts and the site.
 pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> std::io::Result<()> {
     // The ODCS contracts render from the same templates as the targets.
     let contract_templates = templates.clone();
     let docs_templates = templates.clone();
-    let (prepared, model) = rayon::join(
+    let (prepared, manifest) = rayon::join(
         || -> Result<(Plan, Renderer), Vec<Diagnostic>> {
             let plan = Plan::new(&checked.mesh, checked.as_of)?;
             let renderer = Renderer::new(&checked.mesh, &checked.db, templates, &plan)?;
             Ok((plan, renderer))
         },
-        || write_model(checked, stage),
+        || write_manifest(checked, stage),
     );
-    let model = model?;
+    let manifest = manifest?;
     let (plan, renderer) = prepared.map_err(|d| std::io::Error::other(TemplateFailure(d)))?;
     let access = &plan.access;
-    let ((targets, docs), (grants, contracts)) = rayon::join(
-        || {
-            rayon::join(
-                || renderer.write(&checked.db, stage),
-                || crate::docs::write(checked, access, &plan.names, &docs_templates, stage),
-            )
-        },
-        || {
-            rayon::join(
-                || {
-                    put(stage, "grants/grants.json", &|w| {
-                        json_to(w, &access.file(&checked.db))
-                    })
-                },
-                || {
-                    crate::odcs::export::write(
-                        &checked.mesh,
-                        &checked.classes,
-                        &plan.names,
-                        &checked.db,
-                        &contract_templates,
-                        stage,
-                    )
-                },
-            )
-        },
+    // Every thread takes the next job when it is free: the lineage and the
+    // targets' files (long, each one render) first, then grants.json, then
+    // the contracts and the site, which split themselves over the pool, so
+    // no thread is left idle at the end waiting for one long file.
+    let target_jobs = renderer.jobs();
+    let target_results: Vec<std::sync::OnceLock<Result<String, Failure>>> = target_jobs
+        .iter()
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
+    let lineage = std::sync::OnceLock::new();
+    let grants = std::sync::OnceLock::new();
+    let contracts = std::sync::OnceLock::new();
+    let docs = std::sync::OnceLock::new();
+    let mut jobs: Vec<Box<dyn FnOnce() + Send + '_>> = Vec::new();
+    {
+        let (stage, lineage) = (&*stage, &lineage);
+        jobs.push(Box::new(move || {
+            let _ = lineage.set(write_lineage(checked, stage));
+        }));
+    }
+    for (&j, slot) in target_jobs.iter().zip(&target_results) {
+        let renderer = &renderer;
+        let stage = &*stage;
+        jobs.push(Box::new(move || {
+            let _ = slot.set(renderer.write_job(j, &checked.db, stage));
+        }));
+    }
+    {
+        let stage = &*stage;
+        let (grants, contracts, docs) = (&grants, &contracts, &docs);
+        let plan = &plan;
+        jobs.push(Box::new(move || {
+            let _ = grants.set(put(stage, "grants/grants.json", &|w| {
+                json_to(w, &access.file(&checked.db))
+            }));
+        }));
+        jobs.push(Box::new(move || {
+            let _ = contracts.set(crate::odcs::export::write(
+                &checked.mesh,
+                &checked.classes,
+                &plan.names,
+                &checked.db,
+                &contract_templates,
+                stage,
+            ));
+        }));
+        jobs.push(Box::new(move || {
+            let _ = docs.set(crate::docs::write(
+                checked,
+                access,
+                &plan.names,
+                &docs_templates,
+                stage,
+            ));
+        }));
+    }
+    in_order(jobs);
+    let missing = || std::io::Error::other("a build job did not run");
+    let targets = Renderer::finish(
+        target_results
+            .into_iter()
+            .map(|r| {
+                r.into_inner()
+                    .unwrap_or_else(|| Err(Failure::Io(missing())))
+            })
+            .collect(),
     );
+    let grants = grants.into_inner().unwrap_or_else(|| Err(missing()));
+    let contracts = contracts
+        .into_inner()
+        .unwrap_or_else(|| Err(Failure::Io(missing())));
+    let docs = docs
+        .into_inner()
+        .unwrap_or_else(|| Err(Failure::Io(missing())));
+    let lineage = lineage.into_inner().unwrap_or_else(|| Err(missing()))?;
     let failed = |f: Failure| match f {
         Failure::Io(e) => e,
         Failure::Templates(d) => std::io::Error::other(TemplateFailure(d)),
@@ -207,7 +255,8 @@ pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> s
     stage.record(docs);
     stage.record(written);
     stage.record(contracts);
-    stage.record(model);
+    stage.record([manifest]);
+    stage.record(lineage);
     stage.record([grants?]);
     stage.bytes(
         MARKER,
@@ -216,36 +265,57 @@ pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> s
     Ok(())
 }
 
-/// manifest.json and lineage/: returns the paths.
-fn write_model(checked: &Checked, stage: &Staging) -> std::io::Result<Vec<String>> {
-    let (m, gj) = rayon::join(
-        || {
-            manifest::build(
-                &checked.mesh,
-                &checked.classes,
-                &checked.db,
-                &checked.diagnostics,
-            )
-        },
-        || {
-            let g = MeshGraph::build(&checked.mesh);
-            let view = View {
-                columns: true,
-                ..View::default()
-            };
-            graph::to_json(&checked.mesh, &g, &view)
-        },
+/// Runs `jobs` on every thread of the pool, each thread taking the next
+/// job in order as soon as it is free (jobs may themselves split over the
+/// pool). Returns when all have run.
+fn in_order(jobs: Vec<Box<dyn FnOnce() + Send + '_>>) {
+    let queue = std::sync::Mutex::new(jobs.into_iter());
+    rayon::scope(|s| {
+        for _ in 0..rayon::current_num_threads() {
+            s.spawn(|_| {
+                loop {
+                    // The lock is held only to take a job, never while one
+                    // runs, so it is never poisoned.
+                    let next = queue.lock().ok().and_then(|mut q| q.next());
+                    match next {
+                        Some(job) => job(),
+                        None => break,
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// manifest.json: returns its path.
+fn write_manifest(checked: &Checked, stage: &Staging) -> std::io::Result<String> {
+    let m = manifest::build(
+        &checked.mesh,
+        &checked.classes,
+        &checked.db,
+        &checked.diagnostics,
     );
-    let mut out = vec![put(stage, "manifest.json", &|w| json_to(w, &m))?];
-    drop(m);
-    out.push(put(stage, "lineage/graph.json", &|w| json_to(w, &gj))?);
-    out.push(put(stage, "lineage/graph.dot", &|w| {
-        w.write_all(graph::to_dot(&gj).as_bytes())
-    })?);
-    out.push(put(stage, "lineage/graph.mmd", &|w| {
-        w.write_all(graph::to_mermaid(&gj).as_bytes())
-    })?);
-    Ok(out)
+    put(stage, "manifest.json", &|w| json_to(w, &m))
+}
+
+/// lineage/: returns the paths.
+fn write_lineage(checked: &Checked, stage: &Staging) -> std::io::Result<Vec<String>> {
+    let g = MeshGraph::build(&checked.mesh);
+    let view = View {
+        columns: true,
+        ..View::default()
+    };
+    let gj = graph::to_json(&checked.mesh, &g, &view);
+    drop(g);
+    Ok(vec![
+        put(stage, "lineage/graph.json", &|w| json_to(w, &gj))?,
+        put(stage, "lineage/graph.dot", &|w| {
+            w.write_all(graph::to_dot(&gj).as_bytes())
+        })?,
+        put(stage, "lineage/graph.mmd", &|w| {
+            w.write_all(graph::to_mermaid(&gj).as_bytes())
+        })?,
+    ])
 }
 
 /// Writes one file atomically: into a temporary file beside it, then

@@ -1129,6 +1129,48 @@ impl Renderer {
         Ok(r)
     }
 
+    /// The files to render, as job numbers for [`Renderer::write_job`], in
+    /// the order to start them: the files that take longest first (DDL,
+    /// then masked views, then grants, then files added by templates), so
+    /// that a pool running them with other work does not end on one long
+    /// file.
+    pub fn jobs(&self) -> Vec<usize> {
+        let rank = |out: &str| match out {
+            "ddl.sql" => 0,
+            "masking.sql" => 1,
+            "grants.sql" => 2,
+            _ => 3,
+        };
+        let mut jobs: Vec<usize> = (0..self.jobs.len()).collect();
+        jobs.sort_by_key(|&j| rank(&self.jobs[j].1));
+        jobs
+    }
+
+    /// Renders one file (a number from [`Renderer::jobs`]) into `stage`,
+    /// straight to disk. Returns its path; a template failure is an E401
+    /// diagnostic.
+    pub fn write_job(
+        &self,
+        job: usize,
+        db: &SourceDb,
+        stage: &crate::emit::Staging,
+    ) -> Result<String, Failure> {
+        let (i, out) = &self.jobs[job];
+        let (target, engine, env, ctx) = &self.targets[*i];
+        let rel = format!("targets/{target}/{out}");
+        let mut w = stage.create(&rel).map_err(Failure::Io)?;
+        env.get_template(&format!("{engine}/{out}"))
+            .and_then(|tpl| tpl.render_captured_to(ctx, &mut w).map(drop))
+            .map_err(|e| match e.kind() {
+                minijinja::ErrorKind::WriteFailure => {
+                    Failure::Io(std::io::Error::other(e.to_string()))
+                }
+                _ => Failure::Templates(vec![self.templates.error(db, target, &e)]),
+            })?;
+        std::io::Write::flush(&mut w).map_err(Failure::Io)?;
+        Ok(rel)
+    }
+
     /// Renders every file into `stage`, in parallel, straight to disk.
     /// Returns the paths written; template failures are E401 diagnostics.
     pub fn write(
@@ -1138,24 +1180,16 @@ impl Renderer {
     ) -> Result<Vec<String>, Failure> {
         use rayon::prelude::*;
         let results: Vec<Result<String, Failure>> = self
-            .jobs
+            .jobs()
             .par_iter()
-            .map(|(i, out)| {
-                let (target, engine, env, ctx) = &self.targets[*i];
-                let rel = format!("targets/{target}/{out}");
-                let mut w = stage.create(&rel).map_err(Failure::Io)?;
-                env.get_template(&format!("{engine}/{out}"))
-                    .and_then(|tpl| tpl.render_captured_to(ctx, &mut w).map(drop))
-                    .map_err(|e| match e.kind() {
-                        minijinja::ErrorKind::WriteFailure => {
-                            Failure::Io(std::io::Error::other(e.to_string()))
-                        }
-                        _ => Failure::Templates(vec![self.templates.error(db, target, &e)]),
-                    })?;
-                std::io::Write::flush(&mut w).map_err(Failure::Io)?;
-                Ok(rel)
-            })
+            .map(|&j| self.write_job(j, db, stage))
             .collect();
+        Renderer::finish(results)
+    }
+
+    /// The paths of the files [`Renderer::write_job`] wrote, or why it
+    /// failed: the first I/O error, else every template failure.
+    pub fn finish(results: Vec<Result<String, Failure>>) -> Result<Vec<String>, Failure> {
         let mut written = Vec::new();
         let mut diags = Vec::new();
         for r in results {
