@@ -780,13 +780,18 @@ const GRANT_FIELDS: &[&str] = &[
 
 impl Object for GrantObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    // Templates read fields by name: no temporary key value.
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
         let access = &self.list.access;
         let g = &access.grants[self.index];
         let v = self
             .values
             .get_or_init(|| grant_values(g, &self.list.files, &self.list.ports));
         let role = access.role(g);
-        Some(match key.as_str()? {
+        Some(match key {
             "principal" => Value::from(role.name.as_str()),
             "principalKind" => Value::from(match role.kind {
                 access::PrincipalKind::Product => "product",
@@ -973,8 +978,12 @@ const REL_FIELDS: &[&str] = &[
 
 impl Object for RelObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
         let r = &self.rel;
-        Some(match key.as_str()? {
+        Some(match key {
             "kind" => Value::from(r.kind),
             "schema" => r.schema.clone(),
             "name" => r.name.clone(),
@@ -1046,8 +1055,12 @@ const COL_FIELDS: &[&str] = &[
 
 impl Object for ColObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
         let c = &self.rel.columns[self.index];
-        Some(match key.as_str()? {
+        Some(match key {
             "name" => c.name.clone(),
             // The physical type on a built-in engine; the logical type
             // for an engine added by templates.

@@ -262,8 +262,15 @@ impl Object for Fields {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let k = key.as_str()?;
-        self.0.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    // Templates read fields by name: no temporary key value.
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == key)
+            .map(|(_, v)| v.clone())
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -1591,8 +1598,12 @@ const COL_FIELDS: &[&str] = &[
 
 impl Object for ColObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
         let c = &self.list[self.index];
-        Some(match key.as_str()? {
+        Some(match key {
             "name" => c.name.clone(),
             "type" => c.ty.written.clone(),
             "logical_type" => c.ty.logical.clone(),
