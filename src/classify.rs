@@ -10,24 +10,94 @@ use crate::load::syntax::{Column, Masking};
 use crate::model::{ColumnRef, Mesh, port_columns};
 
 /// Effective classification of every column that has one, as an index into
-/// `Mesh::classifications` (higher = more sensitive).
+/// `Mesh::classifications` (higher = more sensitive). Port columns are kept
+/// in one flat table (every emitter asks for each column in turn); source
+/// columns, which are few, in a map.
 #[derive(Debug, Default)]
 pub struct Classes {
-    effective: HashMap<ColumnRef, usize>,
-    /// For each column whose effective class came from lineage: the source
-    /// column it came from (the nearest one that declares it).
-    origin: HashMap<ColumnRef, ColumnRef>,
+    /// Per product, per output port: where its columns start in `ports`,
+    /// and how many it has.
+    starts: Vec<Vec<(usize, usize)>>,
+    /// Per column of every port, in product, port and column order.
+    ports: Vec<Option<Class>>,
+    tables: HashMap<ColumnRef, Class>,
+}
+
+/// A column's effective classification and, when it came from lineage, the
+/// column it came from (the nearest one that declares it).
+#[derive(Debug, Clone, Copy)]
+struct Class {
+    rank: usize,
+    origin: Option<ColumnRef>,
 }
 
 impl Classes {
+    /// Room for every port column of `mesh`, none classified yet.
+    fn for_mesh(mesh: &Mesh) -> Classes {
+        let mut starts = Vec::with_capacity(mesh.products.len());
+        let mut n = 0;
+        for p in &mesh.products {
+            starts.push(
+                p.spec
+                    .outputs
+                    .iter()
+                    .map(|port| {
+                        let len = port_columns(port).len();
+                        n += len;
+                        (n - len, len)
+                    })
+                    .collect(),
+            );
+        }
+        Classes {
+            starts,
+            ports: vec![None; n],
+            tables: HashMap::new(),
+        }
+    }
+
+    fn slot(&self, c: ColumnRef) -> Option<usize> {
+        match c {
+            ColumnRef::Port {
+                product,
+                port,
+                column,
+            } => {
+                let &(at, len) = self.starts.get(product.idx())?.get(port)?;
+                (column < len).then_some(at + column)
+            }
+            ColumnRef::Table { .. } => None,
+        }
+    }
+
+    fn get(&self, c: ColumnRef) -> Option<Class> {
+        match c {
+            ColumnRef::Port { .. } => self.slot(c).and_then(|i| self.ports[i]),
+            ColumnRef::Table { .. } => self.tables.get(&c).copied(),
+        }
+    }
+
+    fn set(&mut self, c: ColumnRef, class: Class) {
+        match c {
+            ColumnRef::Port { .. } => {
+                if let Some(i) = self.slot(c) {
+                    self.ports[i] = Some(class);
+                }
+            }
+            ColumnRef::Table { .. } => {
+                self.tables.insert(c, class);
+            }
+        }
+    }
+
     pub fn effective(&self, c: ColumnRef) -> Option<usize> {
-        self.effective.get(&c).copied()
+        self.get(c).map(|k| k.rank)
     }
 
     /// Where an inherited classification comes from (a column that
     /// declares it), when it is inherited.
     pub fn origin(&self, c: ColumnRef) -> Option<ColumnRef> {
-        self.origin.get(&c).copied()
+        self.get(c).and_then(|k| k.origin)
     }
 }
 
@@ -61,7 +131,7 @@ pub fn propagate(mesh: &Mesh) -> Classes {
     for e in &mesh.lineage {
         inputs.entry(e.to).or_default().push(e.from);
     }
-    let mut out = Classes::default();
+    let mut out = Classes::for_mesh(mesh);
     // Every column that can carry a class: lineage targets, and columns that
     // declare one. A column that is neither has none.
     let mut todo: Vec<ColumnRef> = inputs.keys().copied().collect();
@@ -84,10 +154,7 @@ pub fn propagate(mesh: &Mesh) -> Classes {
     }
     for (c, v) in state {
         if let Some((rank, origin)) = v {
-            out.effective.insert(c, rank);
-            if let Some(o) = origin {
-                out.origin.insert(c, o);
-            }
+            out.set(c, Class { rank, origin });
         }
     }
     out
