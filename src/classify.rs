@@ -4,23 +4,22 @@
 //! column is masked, which stops the flow (its values no longer carry the
 //! source's sensitivity).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-
 use crate::load::syntax::{Column, Masking};
 use crate::model::{ColumnRef, Mesh, port_columns};
 
 /// Effective classification of every column that has one, as an index into
-/// `Mesh::classifications` (higher = more sensitive). Port columns are kept
-/// in one flat table (every emitter asks for each column in turn); source
-/// columns, which are few, in a map.
+/// `Mesh::classifications` (higher = more sensitive). Kept in one flat
+/// table over every column (ports', then source tables'), indexed by
+/// product, port and column: every emitter asks for each column in turn.
 #[derive(Debug, Default)]
 pub struct Classes {
-    /// Per product, per output port: where its columns start in `ports`,
+    /// Per product, per output port: where its columns start in `classes`,
     /// and how many it has.
-    starts: Vec<Vec<(usize, usize)>>,
-    /// Per column of every port, in product, port and column order.
-    ports: Vec<Option<Class>>,
-    tables: HashMap<ColumnRef, Class>,
+    ports: Vec<Vec<(usize, usize)>>,
+    /// The same per source, per table.
+    tables: Vec<Vec<(usize, usize)>>,
+    /// Per column: its class, if it has one.
+    classes: Vec<Option<Class>>,
 }
 
 /// A column's effective classification and, when it came from lineage, the
@@ -32,62 +31,62 @@ struct Class {
 }
 
 impl Classes {
-    /// Room for every port column of `mesh`, none classified yet.
+    /// Room for every column of `mesh`, none classified yet. Slots follow
+    /// `ColumnRef`'s order (ports by product, port, column; then tables).
     fn for_mesh(mesh: &Mesh) -> Classes {
-        let mut starts = Vec::with_capacity(mesh.products.len());
         let mut n = 0;
-        for p in &mesh.products {
-            starts.push(
+        let mut place = |len: usize| {
+            n += len;
+            (n - len, len)
+        };
+        let ports = mesh
+            .products
+            .iter()
+            .map(|p| {
                 p.spec
                     .outputs
                     .iter()
-                    .map(|port| {
-                        let len = port_columns(port).len();
-                        n += len;
-                        (n - len, len)
-                    })
-                    .collect(),
-            );
-        }
+                    .map(|port| place(port_columns(port).len()))
+                    .collect()
+            })
+            .collect();
+        let tables = mesh
+            .sources
+            .iter()
+            .map(|s| {
+                s.spec
+                    .tables
+                    .iter()
+                    .map(|t| place(t.columns.len()))
+                    .collect()
+            })
+            .collect();
         Classes {
-            starts,
-            ports: vec![None; n],
-            tables: HashMap::new(),
+            ports,
+            tables,
+            classes: vec![None; n],
         }
     }
 
     fn slot(&self, c: ColumnRef) -> Option<usize> {
-        match c {
+        let (list, i, j, column) = match c {
             ColumnRef::Port {
                 product,
                 port,
                 column,
-            } => {
-                let &(at, len) = self.starts.get(product.idx())?.get(port)?;
-                (column < len).then_some(at + column)
-            }
-            ColumnRef::Table { .. } => None,
-        }
+            } => (&self.ports, product.idx(), port, column),
+            ColumnRef::Table {
+                source,
+                table,
+                column,
+            } => (&self.tables, source.idx(), table, column),
+        };
+        let &(at, len) = list.get(i)?.get(j)?;
+        (column < len).then_some(at + column)
     }
 
     fn get(&self, c: ColumnRef) -> Option<Class> {
-        match c {
-            ColumnRef::Port { .. } => self.slot(c).and_then(|i| self.ports[i]),
-            ColumnRef::Table { .. } => self.tables.get(&c).copied(),
-        }
-    }
-
-    fn set(&mut self, c: ColumnRef, class: Class) {
-        match c {
-            ColumnRef::Port { .. } => {
-                if let Some(i) = self.slot(c) {
-                    self.ports[i] = Some(class);
-                }
-            }
-            ColumnRef::Table { .. } => {
-                self.tables.insert(c, class);
-            }
-        }
+        self.slot(c).and_then(|i| self.classes[i])
     }
 
     pub fn effective(&self, c: ColumnRef) -> Option<usize> {
@@ -127,37 +126,84 @@ fn masked(c: &Column) -> bool {
 
 /// Computes effective classifications over the column lineage.
 pub fn propagate(mesh: &Mesh) -> Classes {
-    let mut inputs: BTreeMap<ColumnRef, Vec<ColumnRef>> = BTreeMap::new();
-    for e in &mesh.lineage {
-        inputs.entry(e.to).or_default().push(e.from);
-    }
     let mut out = Classes::for_mesh(mesh);
-    // Every column that can carry a class: lineage targets, and columns that
-    // declare one. A column that is neither has none.
-    let mut todo: Vec<ColumnRef> = inputs.keys().copied().collect();
+    let n = out.classes.len();
+    // Each column's lineage inputs, in lineage order, as one list cut at
+    // `first[slot]..first[slot + 1]`.
+    let mut first = vec![0usize; n + 1];
+    let edges: Vec<(usize, ColumnRef)> = mesh
+        .lineage
+        .iter()
+        .filter_map(|e| Some((out.slot(e.to)?, e.from)))
+        .collect();
+    for &(to, _) in &edges {
+        first[to + 1] += 1;
+    }
+    for i in 0..n {
+        first[i + 1] += first[i];
+    }
+    let mut next = first.clone();
+    let mut inputs = vec![None; edges.len()];
+    for (to, from) in edges {
+        inputs[next[to]] = Some(from);
+        next[to] += 1;
+    }
+    let inputs: Vec<ColumnRef> = inputs.into_iter().flatten().collect();
+    let graph = Inputs { first, inputs };
+    // Every column that can carry a class: lineage targets (in column
+    // order), then port columns that declare one. A column that is neither
+    // has none.
+    let mut refs: Vec<ColumnRef> = Vec::with_capacity(n);
     for pid in mesh.product_ids() {
         for (pi, port) in mesh.product(pid).spec.outputs.iter().enumerate() {
-            for (ci, col) in port_columns(port).iter().enumerate() {
-                if col.classification.is_some() {
-                    todo.push(ColumnRef::Port {
-                        product: pid,
-                        port: pi,
-                        column: ci,
-                    });
-                }
+            for ci in 0..port_columns(port).len() {
+                refs.push(ColumnRef::Port {
+                    product: pid,
+                    port: pi,
+                    column: ci,
+                });
             }
         }
     }
-    let mut state: HashMap<ColumnRef, Option<(usize, Option<ColumnRef>)>> = HashMap::new();
-    for start in todo {
-        visit(mesh, &inputs, start, &mut state);
-    }
-    for (c, v) in state {
-        if let Some((rank, origin)) = v {
-            out.set(c, Class { rank, origin });
+    let port_count = refs.len();
+    for (si, s) in mesh.sources.iter().enumerate() {
+        for (ti, t) in s.spec.tables.iter().enumerate() {
+            for ci in 0..t.columns.len() {
+                refs.push(ColumnRef::Table {
+                    source: crate::model::SourceId(si as u32),
+                    table: ti,
+                    column: ci,
+                });
+            }
         }
     }
+    let targets = (0..n).filter(|&i| graph.of(i).next().is_some());
+    let declared = (0..port_count).filter(|&i| column(mesh, refs[i]).classification.is_some());
+    let mut state = vec![Visit::New; n];
+    let todo: Vec<usize> = targets.chain(declared).collect();
+    for start in todo {
+        visit(mesh, &graph, &refs, &mut out, start, &mut state);
+    }
     out
+}
+
+/// Lineage inputs per column slot.
+struct Inputs {
+    first: Vec<usize>,
+    inputs: Vec<ColumnRef>,
+}
+
+impl Inputs {
+    fn of(&self, slot: usize) -> impl Iterator<Item = &ColumnRef> {
+        self.inputs[self.first[slot]..self.first[slot + 1]].iter()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Visit {
+    New,
+    OnStack,
+    Done,
 }
 
 /// Depth-first with an explicit stack (lineage chains can be long). A
@@ -165,46 +211,54 @@ pub fn propagate(mesh: &Mesh) -> Classes {
 /// it as they are when first reached.
 fn visit(
     mesh: &Mesh,
-    inputs: &BTreeMap<ColumnRef, Vec<ColumnRef>>,
-    start: ColumnRef,
-    state: &mut HashMap<ColumnRef, Option<(usize, Option<ColumnRef>)>>,
+    graph: &Inputs,
+    refs: &[ColumnRef],
+    out: &mut Classes,
+    start: usize,
+    state: &mut [Visit],
 ) {
-    if state.contains_key(&start) {
+    if state[start] == Visit::Done {
         return;
     }
-    let mut on_stack = HashSet::new();
     let mut stack = vec![(start, false)];
     while let Some((c, expanded)) = stack.pop() {
-        if state.contains_key(&c) {
+        if state[c] == Visit::Done {
             continue;
         }
-        let col = column(mesh, c);
+        let col = column(mesh, refs[c]);
         let own = col.classification.as_ref().and_then(|n| rank(mesh, n));
-        let deps: &[ColumnRef] = if masked(col) {
-            &[]
-        } else {
-            inputs.get(&c).map(Vec::as_slice).unwrap_or(&[])
+        let deps = || {
+            graph
+                .of(c)
+                .filter(|_| !masked(col))
+                .filter_map(|d| Some((*d, out.slot(*d)?)))
         };
         if !expanded {
-            on_stack.insert(c);
+            state[c] = Visit::OnStack;
             stack.push((c, true));
-            for d in deps {
-                if !state.contains_key(d) && !on_stack.contains(d) {
-                    stack.push((*d, false));
+            for (_, d) in deps() {
+                if state[d] == Visit::New {
+                    stack.push((d, false));
                 }
             }
             continue;
         }
-        on_stack.remove(&c);
-        let mut best: Option<(usize, Option<ColumnRef>)> = own.map(|r| (r, None));
-        for d in deps {
-            if let Some(Some((r, origin))) = state.get(d) {
-                let from = origin.unwrap_or(*d);
-                if best.is_none_or(|(b, _)| *r > b) {
-                    best = Some((*r, Some(from)));
+        let mut best: Option<Class> = own.map(|rank| Class { rank, origin: None });
+        for (d, slot) in deps() {
+            if state[slot] != Visit::Done {
+                continue;
+            }
+            if let Some(k) = out.classes[slot] {
+                let from = k.origin.unwrap_or(d);
+                if best.is_none_or(|b| k.rank > b.rank) {
+                    best = Some(Class {
+                        rank: k.rank,
+                        origin: Some(from),
+                    });
                 }
             }
         }
-        state.insert(c, best);
+        state[c] = Visit::Done;
+        out.classes[c] = best;
     }
 }
