@@ -787,23 +787,25 @@ impl Object for GrantObj {
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
         let access = &self.list.access;
         let g = &access.grants[self.index];
-        let v = self
-            .values
-            .get_or_init(|| grant_values(g, &self.list.files, &self.list.ports));
-        let role = access.role(g);
+        // The nested values are made on the first read of one of them, not
+        // for a test of `privilege` alone.
+        let v = || {
+            self.values
+                .get_or_init(|| grant_values(g, &self.list.files, &self.list.ports))
+        };
         Some(match key {
-            "principal" => Value::from(role.name.as_str()),
-            "principalKind" => Value::from(match role.kind {
+            "principal" => Value::from(access.role(g).name.as_str()),
+            "principalKind" => Value::from(match access.role(g).kind {
                 access::PrincipalKind::Product => "product",
                 access::PrincipalKind::Team => "team",
             }),
-            "principalOf" => Value::from(role.of.as_str()),
+            "principalOf" => Value::from(access.role(g).of.as_str()),
             "privilege" => Value::from(g.privilege.as_str()),
-            "object" => v.object.clone(),
-            "whole" => v.whole.clone(),
-            "columns" => v.columns.clone(),
+            "object" => v().object.clone(),
+            "whole" => v().whole.clone(),
+            "columns" => v().columns.clone(),
             "expires" => opt(g.expires.as_deref()),
-            "cause" => v.cause.clone(),
+            "cause" => v().cause.clone(),
             _ => return None,
         })
     }
@@ -1406,7 +1408,13 @@ fn environment(
         Some(s) => dialect.literal(s),
         None => "NULL".to_string(),
     });
-    env.add_filter("comment", |s: Option<&str>| comment(s.unwrap_or("")));
+    env.add_filter("comment", |v: Value| match v.as_str() {
+        // Most text needs no change: hand the same value back.
+        Some(s) if s.trim() == s && !s.contains(char::is_control) => v,
+        Some(s) => Value::from(comment(s)),
+        None if v.is_none() || v.is_undefined() => Value::from(""),
+        None => Value::from(comment(&v.to_string())),
+    });
     env.add_filter("dollar_quote", |s: &str| dollar_quote(s));
     // `value | yaml`: a YAML scalar or flow collection; `value |
     // yaml_block(indent)`: a map or list as block YAML (src/odcs/export.rs).

@@ -6,10 +6,11 @@ CREATE OR REPLACE VIEW {{ (r.schema, r.name) | ident }} AS
 {% for p in r.query %}{% if p.ref is defined %}{{ (p.ref.schema, p.ref.name) | ident }}{% else %}{{ p.text }}{% endif %}{% endfor %}{{ "\n" }};
 {% endmacro %}
 {% macro comments(r, what) %}
+{% set q = (r.schema, r.name) | ident %}
 {% if r.description %}
-COMMENT ON {{ what }} {{ (r.schema, r.name) | ident }} IS {{ r.description | literal }};
+COMMENT ON {{ what }} {{ q }} IS {{ r.description | literal }};
 {% endif %}
 {% for c in r.columns if c.description %}
-COMMENT ON COLUMN {{ (r.schema, r.name) | ident }}.{{ c.name | ident }} IS {{ c.description | literal }};
+COMMENT ON COLUMN {{ q }}.{{ c.name | ident }} IS {{ c.description | literal }};
 {% endfor %}
 {% endmacro %}

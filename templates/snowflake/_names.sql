@@ -13,8 +13,9 @@
 {#- Column comments of a view (CREATE VIEW names columns by position, so
     they are set by name afterwards). -#}
 {% macro column_comments(pre, r) %}
+{% set q = (r.schema, r.name) | ident %}
 {% for c in r.columns if c.description %}
-ALTER VIEW {{ pre }}{{ (r.schema, r.name) | ident }} ALTER COLUMN {{ c.name | ident }} COMMENT {{ c.description | literal }};
+ALTER VIEW {{ pre }}{{ q }} ALTER COLUMN {{ c.name | ident }} COMMENT {{ c.description | literal }};
 {% endfor %}
 {% endmacro %}
 {#- The head of a view. COPY GRANTS keeps the grants of the view it

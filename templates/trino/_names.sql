@@ -10,8 +10,9 @@
     as is; arrays, rows and maps as their JSON text). -#}
 {% macro masked(c) %}{% if c.masking == "hash" %}{% if c.type == "varbinary" %}lower(to_hex(sha256({{ c.name | ident }}))){% elif c.type is startingwith("array(") or c.type is startingwith("row(") or c.type is startingwith("map(") %}lower(to_hex(sha256(to_utf8(json_format(CAST({{ c.name | ident }} AS json)))))){% else %}lower(to_hex(sha256(to_utf8(CAST({{ c.name | ident }} AS varchar))))){% endif %}{% elif c.masking == "redact" %}CAST('[redacted]' AS varchar){% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %}{% endmacro %}
 {% macro column_comments(cat, r) %}
+{% set q = (cat, r.schema, r.name) | ident %}
 {% for c in r.columns if c.description %}
-COMMENT ON COLUMN {{ (cat, r.schema, r.name) | ident }}.{{ c.name | ident }} IS {{ c.description | literal }};
+COMMENT ON COLUMN {{ q }}.{{ c.name | ident }} IS {{ c.description | literal }};
 {% endfor %}
 {% endmacro %}
 {% macro view_head(r) %}
