@@ -318,6 +318,34 @@ fn write_lineage(checked: &Checked, stage: &Staging) -> std::io::Result<Vec<Stri
     ])
 }
 
+/// Removes the folder `dir` (a previous build moved aside): its files on
+/// every thread, then its folders, deepest first. Symbolic links are removed,
+/// not followed. What is left after a failure goes through
+/// `remove_dir_all`.
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let Ok(entry) = entry else {
+            return std::fs::remove_dir_all(dir);
+        };
+        if entry.file_type().is_dir() {
+            dirs.push(entry.into_path());
+        } else {
+            files.push(entry.into_path());
+        }
+    }
+    let removed = files
+        .par_iter()
+        .try_for_each(std::fs::remove_file)
+        .and_then(|()| dirs.iter().rev().try_for_each(std::fs::remove_dir));
+    match removed {
+        Ok(()) => Ok(()),
+        Err(_) => std::fs::remove_dir_all(dir),
+    }
+}
+
 /// Writes one file atomically: into a temporary file beside it, then
 /// renamed over it (its folders are created).
 pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -428,7 +456,7 @@ pub fn write(
             return Err(e);
         }
         if old.exists() {
-            std::fs::remove_dir_all(&old)?;
+            remove_tree(&old)?;
         }
         Ok(())
     });
