@@ -2,7 +2,7 @@
 //! petgraph, plus column lineage. Finds cycles (R106), gives a topological
 //! order, and renders dot, mermaid and json for `meshc graph` and the build.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -373,7 +373,7 @@ pub fn to_dot(g: &GraphJson) -> String {
     }
     // Column nodes (with --columns) sit in the cluster of the port or table
     // they belong to.
-    let domain_of: BTreeMap<&str, &str> = g
+    let domain_of: HashMap<&str, &str> = g
         .nodes
         .iter()
         .map(|n| (n.id.as_str(), n.domain.as_str()))
@@ -444,12 +444,9 @@ fn mermaid_label(s: &str) -> String {
 
 /// Mermaid ids from FQNs (see the escaping below). Ids stay stable when
 /// unrelated nodes are added, so diffs of graph.mmd stay small.
-fn mermaid_ids<'a>(
-    names: impl Iterator<Item = &'a str>,
-    prefix: &str,
-) -> BTreeMap<&'a str, String> {
-    let mut taken = BTreeSet::new();
-    let mut out = BTreeMap::new();
+fn mermaid_ids<'a>(names: impl Iterator<Item = &'a str>, prefix: &str) -> HashMap<&'a str, String> {
+    let mut taken = HashSet::new();
+    let mut out = HashMap::new();
     for name in names {
         // `_` doubles and `.` becomes `_`: for valid names (which never put
         // `_` right after `.`) this is one-to-one, so ids never depend on
@@ -477,7 +474,7 @@ fn mermaid_ids<'a>(
 /// Mermaid flowchart: one subgraph per domain.
 pub fn to_mermaid(g: &GraphJson) -> String {
     let ids = mermaid_ids(g.nodes.iter().map(|n| n.id.as_str()), "n_");
-    let id = |s: &str| ids.get(s).cloned().unwrap_or_else(|| "missing".into());
+    let id = |s: &str| ids.get(s).map(String::as_str).unwrap_or("missing");
     let mut out = String::from("flowchart LR\n");
     let mut by_domain: BTreeMap<&str, Vec<&JsonNode>> = BTreeMap::new();
     for n in &g.nodes {
@@ -516,7 +513,8 @@ pub fn to_mermaid(g: &GraphJson) -> String {
             .flat_map(|e| [e.from.as_str(), e.to.as_str()])
             .collect();
         let col_ids = mermaid_ids(names.iter().copied(), "c_");
-        for (c, cid) in &col_ids {
+        for c in &names {
+            let cid = &col_ids[c];
             let label = c.rsplit('.').next().unwrap_or(c);
             out.push_str(&format!("  {cid}{{{{\"{}\"}}}}\n", mermaid_label(label)));
             if let Some((owner, _)) = c.rsplit_once('.')
