@@ -78,7 +78,7 @@ impl Staging {
     }
 }
 
-fn json_to(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> {
+fn json_to(w: &mut impl Write, v: &impl serde::Serialize) -> std::io::Result<()> {
     serde_json::to_writer(&mut *w, v).map_err(std::io::Error::other)?;
     w.write_all(b"\n")
 }
@@ -142,7 +142,7 @@ impl std::error::Error for TemplateFailure {}
 fn put(
     stage: &Staging,
     rel: &str,
-    f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    f: &dyn Fn(&mut BufWriter<File>) -> std::io::Result<()>,
 ) -> std::io::Result<String> {
     let mut w = stage.create(rel)?;
     f(&mut w)?;
