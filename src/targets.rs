@@ -1186,22 +1186,6 @@ impl Renderer {
         Ok(rel)
     }
 
-    /// Renders every file into `stage`, in parallel, straight to disk.
-    /// Returns the paths written; template failures are E401 diagnostics.
-    pub fn write(
-        &self,
-        db: &SourceDb,
-        stage: &crate::emit::Staging,
-    ) -> Result<Vec<String>, Failure> {
-        use rayon::prelude::*;
-        let results: Vec<Result<String, Failure>> = self
-            .jobs()
-            .par_iter()
-            .map(|&j| self.write_job(j, db, stage))
-            .collect();
-        Renderer::finish(results)
-    }
-
     /// The paths of the files [`Renderer::write_job`] wrote, or why it
     /// failed: the first I/O error, else every template failure.
     pub fn finish(results: Vec<Result<String, Failure>>) -> Result<Vec<String>, Failure> {
