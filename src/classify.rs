@@ -177,6 +177,7 @@ pub fn propagate(mesh: &Mesh) -> Classes {
             }
         }
     }
+    debug_assert_eq!(refs.len(), n, "one ColumnRef per slot, in slot order");
     let targets = (0..n).filter(|&i| graph.of(i).next().is_some());
     let declared = (0..port_count).filter(|&i| column(mesh, refs[i]).classification.is_some());
     let mut state = vec![Visit::New; n];

@@ -132,6 +132,15 @@ impl Product {
             .unwrap_or(Status::Active)
     }
 
+    /// Where the status is written (or the name, when it is defaulted).
+    pub fn status_loc(&self) -> Loc {
+        self.spec
+            .status
+            .as_ref()
+            .map(|s| s.loc)
+            .unwrap_or(self.metadata.name.loc)
+    }
+
     pub fn port(&self, name: &str) -> Option<(usize, &Port)> {
         self.spec
             .outputs

@@ -1392,12 +1392,17 @@ fn environment(
         Some(s) => dialect.literal(s),
         None => "NULL".to_string(),
     });
-    env.add_filter("comment", |v: Value| match v.as_str() {
+    env.add_filter("comment", |v: Value| -> Result<Value, minijinja::Error> {
         // Most text needs no change: hand the same value back.
-        Some(s) if s.trim() == s && !s.contains(char::is_control) => v,
-        Some(s) => Value::from(comment(s)),
-        None if v.is_none() || v.is_undefined() => Value::from(""),
-        None => Value::from(comment(&v.to_string())),
+        if let Some(s) = v.as_str()
+            && s.trim() == s
+            && !s.contains(char::is_control)
+        {
+            return Ok(v);
+        }
+        // Anything else converts as an optional string argument would.
+        let s = <Option<&str> as minijinja::value::ArgType>::from_value(Some(&v))?;
+        Ok(Value::from(comment(s.unwrap_or(""))))
     });
     env.add_filter("dollar_quote", |s: &str| dollar_quote(s));
     // `value | yaml`: a YAML scalar or flow collection; `value |

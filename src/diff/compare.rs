@@ -165,6 +165,22 @@ fn opt_str(v: &Option<Sp<String>>) -> Option<&str> {
     v.as_ref().map(|s| s.as_str())
 }
 
+/// An optional text field compared: its values and places before and after.
+fn text(name: &'static str, b: &Option<Sp<String>>, h: &Option<Sp<String>>) -> Field {
+    (
+        name,
+        opt_str(b).map(str::to_string),
+        opt_str(h).map(str::to_string),
+        b.as_ref().map(|v| v.loc),
+        h.as_ref().map(|v| v.loc),
+    )
+}
+
+/// [`text`], and whether its values are short enough to show.
+fn flagged((name, o, n, ol, nl): Field, short: bool) -> FlaggedField {
+    (name, o, n, ol, nl, short)
+}
+
 fn list(v: &[Sp<String>]) -> String {
     format!(
         "[{}]",
@@ -475,26 +491,12 @@ impl<'a> Cx<'a> {
                     bp.spec.status.as_ref().map(|v| v.loc),
                     hp.spec.status.as_ref().map(|v| v.loc),
                 ),
-                (
-                    "owner",
-                    opt_str(&bp.metadata.owner).map(str::to_string),
-                    opt_str(&hp.metadata.owner).map(str::to_string),
-                    bp.metadata.owner.as_ref().map(|v| v.loc),
-                    hp.metadata.owner.as_ref().map(|v| v.loc),
-                ),
-                (
-                    "title",
-                    opt_str(&bp.metadata.title).map(str::to_string),
-                    opt_str(&hp.metadata.title).map(str::to_string),
-                    bp.metadata.title.as_ref().map(|v| v.loc),
-                    hp.metadata.title.as_ref().map(|v| v.loc),
-                ),
-                (
+                text("owner", &bp.metadata.owner, &hp.metadata.owner),
+                text("title", &bp.metadata.title, &hp.metadata.title),
+                text(
                     "description",
-                    opt_str(&bp.metadata.description).map(str::to_string),
-                    opt_str(&hp.metadata.description).map(str::to_string),
-                    bp.metadata.description.as_ref().map(|v| v.loc),
-                    hp.metadata.description.as_ref().map(|v| v.loc),
+                    &bp.metadata.description,
+                    &hp.metadata.description,
                 ),
             ];
             for (field, old, new, ol, nl) in fields {
@@ -524,12 +526,7 @@ impl<'a> Cx<'a> {
                 let direct = self.head.uses.of_product(&fqn);
                 if !direct.is_empty() {
                     let impact = self.head.uses.impact(&self.head.c.mesh, direct);
-                    let status_loc = hp
-                        .spec
-                        .status
-                        .as_ref()
-                        .map(|s| s.loc)
-                        .unwrap_or(hp.metadata.name.loc);
+                    let status_loc = hp.status_loc();
                     self.finding(
                         Code::B501,
                         &fqn,
@@ -668,13 +665,7 @@ impl<'a> Cx<'a> {
                 Some(hi) => {
                     let new = span_of(hp.file, hi.target_loc());
                     let fields: [Field; 3] = [
-                        (
-                            "version",
-                            opt_str(&bi.version).map(str::to_string),
-                            opt_str(&hi.version).map(str::to_string),
-                            bi.version.as_ref().map(|v| v.loc),
-                            hi.version.as_ref().map(|v| v.loc),
-                        ),
+                        text("version", &bi.version, &hi.version),
                         (
                             "columns",
                             opt_list(&bi.columns),
@@ -682,13 +673,7 @@ impl<'a> Cx<'a> {
                             bi.columns.as_ref().and_then(|c| c.first()).map(|c| c.loc),
                             hi.columns.as_ref().and_then(|c| c.first()).map(|c| c.loc),
                         ),
-                        (
-                            "purpose",
-                            opt_str(&bi.purpose).map(str::to_string),
-                            opt_str(&hi.purpose).map(str::to_string),
-                            bi.purpose.as_ref().map(|v| v.loc),
-                            hi.purpose.as_ref().map(|v| v.loc),
-                        ),
+                        text("purpose", &bi.purpose, &hi.purpose),
                     ];
                     for (field, o, n, ol, nl) in fields {
                         if o != n {
@@ -1247,12 +1232,8 @@ impl<'a> Cx<'a> {
 
             // Declared classification, masking, lineage, description.
             let simple: [FlaggedField; 4] = [
-                (
-                    "classification",
-                    opt_str(&bc.classification).map(str::to_string),
-                    opt_str(&hc.classification).map(str::to_string),
-                    bc.classification.as_ref().map(|v| v.loc),
-                    hc.classification.as_ref().map(|v| v.loc),
+                flagged(
+                    text("classification", &bc.classification, &hc.classification),
                     true,
                 ),
                 (
@@ -1271,14 +1252,7 @@ impl<'a> Cx<'a> {
                     hc.derived_from.first().map(|v| v.loc),
                     true,
                 ),
-                (
-                    "description",
-                    opt_str(&bc.description).map(str::to_string),
-                    opt_str(&hc.description).map(str::to_string),
-                    bc.description.as_ref().map(|v| v.loc),
-                    hc.description.as_ref().map(|v| v.loc),
-                    false,
-                ),
+                flagged(text("description", &bc.description, &hc.description), false),
             ];
             for (field, o, n, ol, nl, short) in simple {
                 if o != n {

@@ -713,20 +713,21 @@ impl<'a> Site<'a> {
                 edges_out.push((column, e.to));
             }
         }
-        // The row of each linked column of the port, in the port's order.
-        let mut row: Vec<Option<usize>> = vec![None; cols.len()];
+        let mut linked = vec![false; cols.len()];
         for &i in edges_in
             .iter()
             .map(|(_, i)| i)
             .chain(edges_out.iter().map(|(i, _)| i))
         {
-            if let Some(r) = row.get_mut(i) {
-                *r = Some(0);
+            if let Some(l) = linked.get_mut(i) {
+                *l = true;
             }
         }
+        // The row of each linked column, in the port's order.
+        let mut row: Vec<Option<usize>> = vec![None; cols.len()];
         let mut mid: Vec<SvgNode> = Vec::new();
         for (i, c) in cols.iter().enumerate() {
-            if row[i].is_none() {
+            if !linked[i] {
                 continue;
             }
             row[i] = Some(mid.len());

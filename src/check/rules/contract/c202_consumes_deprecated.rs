@@ -39,7 +39,7 @@ impl Rule for ConsumesDeprecated {
                 Some(r) => format!("move to `{r}` before the sunset date"),
                 None => "move to another product before the sunset date".to_string(),
             };
-            let status_loc = super::status_loc(prod);
+            let status_loc = prod.status_loc();
             out.push(
                 Diagnostic::new(Code::C202, msg)
                     .with_primary(span_of(p.file, loc), "")

@@ -36,7 +36,7 @@ impl Rule for ConsumesRetired {
                 Some(r) => format!("read `{r}`, which replaces it"),
                 None => "remove the input, or read a product that is still active".to_string(),
             };
-            let status_loc = super::status_loc(prod);
+            let status_loc = prod.status_loc();
             out.push(
                 Diagnostic::new(
                     Code::C203,

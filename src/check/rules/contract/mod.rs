@@ -98,12 +98,3 @@ pub(crate) fn product_inputs<'m>(
         Some((input, product, loc))
     })
 }
-
-/// Where a product's status is written (or its name, when it is defaulted).
-pub(crate) fn status_loc(prod: &crate::model::Product) -> crate::load::Loc {
-    prod.spec
-        .status
-        .as_ref()
-        .map(|s| s.loc)
-        .unwrap_or(prod.metadata.name.loc)
-}

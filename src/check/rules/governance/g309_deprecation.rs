@@ -22,12 +22,7 @@ impl Rule for Deprecation {
 
     fn check_product(&self, cx: &Context, product: ProductId, out: &mut Vec<Diagnostic>) {
         let p = cx.mesh.product(product);
-        let status_loc = p
-            .spec
-            .status
-            .as_ref()
-            .map(|s| s.loc)
-            .unwrap_or(p.metadata.name.loc);
+        let status_loc = p.status_loc();
         let dep = p.spec.deprecation.as_ref();
         match p.status() {
             Status::Deprecated => {}
