@@ -12,7 +12,7 @@
 //! which relation a view's `ref()` reads, the grants) is computed once in
 //! [`Plan`]; per target only the physical column types differ.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -696,11 +696,7 @@ impl Shared {
             ddl: rels(&plan.ddl),
             masking: rels(&plan.masking),
             roles: Value::from_serialize(&plan.access.roles),
-            grants: Value::from_object(GrantList {
-                access: plan.access.clone(),
-                ports: port_facts(mesh, plan),
-                files,
-            }),
+            grants: Value::from_object(GrantList::new(mesh, plan, files)),
         }
     }
 }
@@ -709,30 +705,70 @@ impl Shared {
 #[derive(Debug)]
 struct GrantList {
     access: Arc<Access>,
-    /// Per port FQN: what a grant on its relations needs to know.
-    ports: BTreeMap<String, PortFacts>,
+    /// Per grant, what its relations are (worked out once for every engine).
+    facts: Vec<GrantFacts>,
     /// Path of every file, by id.
     files: Vec<Value>,
 }
 
-/// The parts of a grant every engine reads, made once.
+/// What templates need to know about a grant's relations beyond
+/// grants.json.
 #[derive(Debug)]
-struct GrantValues {
-    object: Value,
-    whole: Value,
-    columns: Value,
-    cause: Value,
+struct GrantFacts {
+    /// `table`, `view`, `masked_view` or `schema`: the object's kind.
+    kind: &'static str,
+    /// For engines that cannot grant SELECT on some columns only, the
+    /// relation to grant whole instead when it is not the object: the
+    /// masked relation unless the grant covers every masked column (see
+    /// `access::whole_is_masked`), so no masked column is exposed raw to a
+    /// reader not approved for it.
+    masked: Option<Arc<str>>,
 }
 
-/// What templates need to know about a port's relations beyond grants.json.
-#[derive(Debug)]
+/// What a grant on a port's relations needs to know about the port.
 struct PortFacts {
     /// `table` or `view`.
     kind: &'static str,
     /// The masked relation, when the port has one.
-    masked: Option<String>,
+    masked: Option<Arc<str>>,
     /// Its masked columns.
     masked_columns: BTreeSet<String>,
+}
+
+impl GrantList {
+    fn new(mesh: &Mesh, plan: &Plan, files: Vec<Value>) -> GrantList {
+        use rayon::prelude::*;
+        let ports = port_facts(mesh, plan);
+        let facts = plan
+            .access
+            .grants
+            .par_iter()
+            .with_max_len(256)
+            .map(|g| {
+                let port = g.object.port.as_ref().and_then(|p| ports.get(p));
+                let kind = match (g.object.kind, port) {
+                    (ObjectKind::Schema, _) => "schema",
+                    (ObjectKind::MaskedRelation, _) => "masked_view",
+                    (_, Some(f)) => f.kind,
+                    (_, None) => "table",
+                };
+                let masked = match (g.object.kind, port) {
+                    (ObjectKind::Relation, Some(f)) => f.masked.clone().filter(|_| {
+                        let m: BTreeSet<&str> =
+                            f.masked_columns.iter().map(String::as_str).collect();
+                        access::whole_is_masked(g, &m)
+                    }),
+                    _ => None,
+                };
+                GrantFacts { kind, masked }
+            })
+            .collect();
+        GrantList {
+            access: plan.access.clone(),
+            facts,
+            files,
+        }
+    }
 }
 
 impl Object for GrantList {
@@ -746,7 +782,6 @@ impl Object for GrantList {
             Value::from_object(GrantObj {
                 list: self.clone(),
                 index: i,
-                values: std::sync::OnceLock::new(),
             })
         })
     }
@@ -756,14 +791,14 @@ impl Object for GrantList {
     }
 }
 
-/// One grant. Its nested values are made on first read (a template reads
-/// `g.object` several times per grant) and not kept beyond the iteration,
-/// which keeps a 10,000-product build's memory down.
+/// One grant. Its nested values (`object`, `whole`, `cause`, `columns`)
+/// are objects too, read straight from the grant: nothing is copied into
+/// template maps, which keeps a 10,000-product build fast and its memory
+/// down.
 #[derive(Debug)]
 struct GrantObj {
     list: Arc<GrantList>,
     index: usize,
-    values: std::sync::OnceLock<GrantValues>,
 }
 
 const GRANT_FIELDS: &[&str] = &[
@@ -778,6 +813,16 @@ const GRANT_FIELDS: &[&str] = &[
     "cause",
 ];
 
+impl GrantObj {
+    fn part(&self, part: GrantPart) -> Value {
+        Value::from_object(GrantPartObj {
+            list: self.list.clone(),
+            index: self.index,
+            part,
+        })
+    }
+}
+
 impl Object for GrantObj {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         self.get_value_by_str(key.as_str()?)
@@ -787,12 +832,6 @@ impl Object for GrantObj {
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
         let access = &self.list.access;
         let g = &access.grants[self.index];
-        // The nested values are made on the first read of one of them, not
-        // for a test of `privilege` alone.
-        let v = || {
-            self.values
-                .get_or_init(|| grant_values(g, &self.list.files, &self.list.ports))
-        };
         Some(match key {
             "principal" => Value::from(access.role(g).name.as_str()),
             "principalKind" => Value::from(match access.role(g).kind {
@@ -801,11 +840,14 @@ impl Object for GrantObj {
             }),
             "principalOf" => Value::from(access.role(g).of.as_str()),
             "privilege" => Value::from(g.privilege.as_str()),
-            "object" => v().object.clone(),
-            "whole" => v().whole.clone(),
-            "columns" => v().columns.clone(),
+            "object" => self.part(GrantPart::Object),
+            "whole" => self.part(GrantPart::Whole),
+            "columns" => match &g.columns {
+                Some(_) => self.part(GrantPart::Columns),
+                None => Value::from(()),
+            },
             "expires" => opt(g.expires.as_deref()),
-            "cause" => v().cause.clone(),
+            "cause" => self.part(GrantPart::Cause),
             _ => return None,
         })
     }
@@ -815,94 +857,104 @@ impl Object for GrantObj {
     }
 }
 
-/// The nested values of one grant.
-fn grant_values(
-    g: &access::Grant,
-    files: &[Value],
-    ports: &BTreeMap<String, PortFacts>,
-) -> GrantValues {
-    {
-        let facts = g.object.port.as_ref().and_then(|p| ports.get(p));
-        let kind_of = |kind: ObjectKind| match (kind, facts) {
-            (ObjectKind::Schema, _) => "schema",
-            (ObjectKind::MaskedRelation, _) => "masked_view",
-            (_, Some(f)) => f.kind,
-            (_, None) => "table",
-        };
-        let object = Value::from_iter([
-            (
-                "kind",
-                Value::from(match g.object.kind {
-                    ObjectKind::Schema => "schema",
-                    ObjectKind::Relation => "relation",
-                    ObjectKind::MaskedRelation => "maskedRelation",
-                }),
-            ),
-            ("schema", Value::from(g.object.schema.as_str())),
-            ("name", opt(g.object.name.as_deref())),
-            ("port", opt(g.object.port.as_deref())),
-            // `table`, `view`, `masked_view` or `schema` (not in
-            // grants.json).
-            ("relation_kind", Value::from(kind_of(g.object.kind))),
-        ]);
-        // For engines that cannot grant SELECT on some columns only: the
-        // relation to grant whole instead — the masked relation unless the
-        // grant covers every masked column (see `access::whole_is_masked`),
-        // so no masked column is exposed raw to a reader not approved for
-        // it.
-        let masked = match (g.object.kind, facts) {
-            (ObjectKind::Relation, Some(f)) => f.masked.as_deref().filter(|_| {
-                let m: BTreeSet<&str> = f.masked_columns.iter().map(String::as_str).collect();
-                access::whole_is_masked(g, &m)
+/// Which nested value of a grant a [`GrantPartObj`] is.
+#[derive(Debug, Clone, Copy)]
+enum GrantPart {
+    /// `kind`, `schema`, `name`, `port` and `relation_kind` (`table`,
+    /// `view`, `masked_view` or `schema`; not in grants.json).
+    Object,
+    /// The relation to grant whole: `schema`, `name`, `relation_kind` and
+    /// `masked`.
+    Whole,
+    /// The declaration behind the grant: `file`, `line`, `declaration`.
+    Cause,
+    /// The column names (a list).
+    Columns,
+}
+
+/// A nested value of one grant, read from the grant when a template asks.
+#[derive(Debug)]
+struct GrantPartObj {
+    list: Arc<GrantList>,
+    index: usize,
+    part: GrantPart,
+}
+
+impl Object for GrantPartObj {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        match self.part {
+            GrantPart::Columns => ObjectRepr::Seq,
+            _ => ObjectRepr::Map,
+        }
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match self.part {
+            GrantPart::Columns => {
+                let g = &self.list.access.grants[self.index];
+                let c = g.columns.as_ref()?.get(key.as_usize()?)?;
+                Some(Value::from(c.as_str()))
+            }
+            _ => self.get_value_by_str(key.as_str()?),
+        }
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        let g = &self.list.access.grants[self.index];
+        let facts = &self.list.facts[self.index];
+        Some(match (self.part, key) {
+            (GrantPart::Object, "kind") => Value::from(match g.object.kind {
+                ObjectKind::Schema => "schema",
+                ObjectKind::Relation => "relation",
+                ObjectKind::MaskedRelation => "maskedRelation",
             }),
-            _ => None,
-        };
-        let whole = Value::from_iter([
-            ("schema", Value::from(g.object.schema.as_str())),
-            ("name", opt(masked.or(g.object.name.as_deref()))),
-            (
-                "relation_kind",
-                Value::from(if masked.is_some() {
-                    "masked_view"
-                } else {
-                    kind_of(g.object.kind)
-                }),
+            (GrantPart::Object | GrantPart::Whole, "schema") => {
+                Value::from(g.object.schema.as_str())
+            }
+            (GrantPart::Object, "name") => opt(g.object.name.as_deref()),
+            (GrantPart::Object, "port") => opt(g.object.port.as_deref()),
+            (GrantPart::Object, "relation_kind") => Value::from(facts.kind),
+            (GrantPart::Whole, "name") => opt(facts.masked.as_deref().or(g.object.name.as_deref())),
+            (GrantPart::Whole, "relation_kind") => Value::from(if facts.masked.is_some() {
+                "masked_view"
+            } else {
+                facts.kind
+            }),
+            (GrantPart::Whole, "masked") => {
+                Value::from(facts.masked.is_some() || g.object.kind == ObjectKind::MaskedRelation)
+            }
+            (GrantPart::Cause, "file") => self
+                .list
+                .files
+                .get(g.cause.file.0 as usize)
+                .cloned()
+                .unwrap_or_default(),
+            (GrantPart::Cause, "line") => Value::from(g.cause.loc.line),
+            (GrantPart::Cause, "declaration") => Value::from(g.cause.declaration.as_str()),
+            _ => return None,
+        })
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        // The keys in the order a template map of them would list them.
+        match self.part {
+            GrantPart::Object => {
+                Enumerator::Str(&["kind", "name", "port", "relation_kind", "schema"])
+            }
+            GrantPart::Whole => Enumerator::Str(&["masked", "name", "relation_kind", "schema"]),
+            GrantPart::Cause => Enumerator::Str(&["declaration", "file", "line"]),
+            GrantPart::Columns => Enumerator::Seq(
+                self.list.access.grants[self.index]
+                    .columns
+                    .as_ref()
+                    .map_or(0, Vec::len),
             ),
-            (
-                "masked",
-                Value::from(masked.is_some() || g.object.kind == ObjectKind::MaskedRelation),
-            ),
-        ]);
-        let columns = match &g.columns {
-            Some(c) => Value::from(
-                c.iter()
-                    .map(|c| Value::from(c.as_str()))
-                    .collect::<Vec<_>>(),
-            ),
-            None => Value::from(()),
-        };
-        let cause = Value::from_iter([
-            (
-                "file",
-                files
-                    .get(g.cause.file.0 as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-            ),
-            ("line", Value::from(g.cause.loc.line)),
-            ("declaration", Value::from(g.cause.declaration.as_str())),
-        ]);
-        GrantValues {
-            object,
-            whole,
-            columns,
-            cause,
         }
     }
 }
 
-fn port_facts(mesh: &Mesh, plan: &Plan) -> BTreeMap<String, PortFacts> {
-    let mut out = BTreeMap::new();
+fn port_facts(mesh: &Mesh, plan: &Plan) -> HashMap<String, PortFacts> {
+    let mut out = HashMap::new();
     for r in plan.ddl.iter().chain(&plan.masking) {
         if r.kind == RelKind::MaskedView {
             continue;
@@ -923,7 +975,7 @@ fn port_facts(mesh: &Mesh, plan: &Plan) -> BTreeMap<String, PortFacts> {
                     "table"
                 },
                 masked: (!masked_columns.is_empty())
-                    .then(|| plan.names.masked[r.product.idx()][r.port].clone()),
+                    .then(|| Arc::from(plan.names.masked[r.product.idx()][r.port].as_str())),
                 masked_columns,
             },
         );
@@ -1308,19 +1360,23 @@ impl Dialect {
 }
 
 /// `s` between `q`s, each character `escape` names replaced, and NUL
-/// (which no engine stores) replaced by U+FFFD.
+/// (which no engine stores) replaced by U+FFFD. `escape` names ASCII
+/// characters only, so the text between them is copied in runs.
 fn quote(s: &str, q: char, escape: impl Fn(char) -> Option<&'static str>) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push(q);
-    for c in s.chars() {
-        if c == '\0' {
-            out.push('\u{FFFD}');
-        } else if let Some(e) = escape(c) {
-            out.push_str(e);
-        } else {
-            out.push(c);
+    let special = |b: u8| b == 0 || (b.is_ascii() && escape(b as char).is_some());
+    let mut rest = s;
+    while let Some(i) = rest.bytes().position(special) {
+        out.push_str(&rest[..i]);
+        match escape(rest.as_bytes()[i] as char) {
+            Some(e) => out.push_str(e),
+            None => out.push('\u{FFFD}'),
         }
+        // An ASCII byte ends a character: `i + 1` is a boundary.
+        rest = &rest[i + 1..];
     }
+    out.push_str(rest);
     out.push(q);
     out
 }

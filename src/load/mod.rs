@@ -77,8 +77,9 @@ pub fn load_files(files: &MeshFiles, cache: Option<&ParseCache>) -> Result<Loade
             .collect(),
     };
 
-    // Read in parallel; order is the sorted walk order.
-    let read: Vec<Result<Option<ReadFile>, IoError>> = entries
+    // Read (and index the lines of) the files in parallel; order is the
+    // sorted walk order. A file that cannot be parsed keeps why.
+    let read: Vec<Result<Option<Indexed>, IoError>> = entries
         .par_iter()
         .map(|(entry, rel)| {
             let bytes = files.read(entry).map_err(|e| IoError {
@@ -88,7 +89,10 @@ pub fn load_files(files: &MeshFiles, cache: Option<&ParseCache>) -> Result<Loade
                 },
                 message: e.to_string(),
             })?;
-            Ok(classify(rel, bytes))
+            Ok(classify(rel, bytes).map(|(rel, content)| match content {
+                Ok(text) => (SourceFile::new(rel, text), None),
+                Err(u) => (SourceFile::new(rel, u.text), Some((u.message, u.at))),
+            }))
         })
         .collect();
 
@@ -96,22 +100,23 @@ pub fn load_files(files: &MeshFiles, cache: Option<&ParseCache>) -> Result<Loade
     let mut diagnostics = Vec::new();
     let mut ids = Vec::new();
     for r in read {
-        let Some((rel, content)) = r? else { continue };
-        match content {
-            Ok(text) => ids.push(db.add(SourceFile::new(rel, text))),
-            Err(u) => {
-                let id = db.add(SourceFile::new(rel, u.text));
-                diagnostics.push(
-                    Diagnostic::new(Code::M001, u.message)
-                        .with_primary(Span::new(id, u.at, u.at + 1), "")
-                        .with_help("mesh files are UTF-8 text of at most 16 MiB"),
-                );
-            }
+        let Some((file, unreadable)) = r? else {
+            continue;
+        };
+        let id = db.add(file);
+        match unreadable {
+            None => ids.push(id),
+            Some((message, at)) => diagnostics.push(
+                Diagnostic::new(Code::M001, message)
+                    .with_primary(Span::new(id, at, at + 1), "")
+                    .with_help("mesh files are UTF-8 text of at most 16 MiB"),
+            ),
         }
     }
 
     let results: Vec<(FileId, FileResult)> = ids
         .par_iter()
+        .with_max_len(16)
         .map(|&id| {
             let result = match cache {
                 Some(c) => c.parse(id, db.get(id)),
@@ -188,6 +193,10 @@ fn classify(rel: &str, bytes: Vec<u8>) -> Option<ReadFile> {
 /// A file read from the mesh: its display path and text, or why it cannot be parsed.
 type ReadFile = (String, Result<String, Unreadable>);
 
+/// A file read from the mesh with its lines indexed, and why it cannot be
+/// parsed (the message and the byte it is about), if it cannot.
+type Indexed = (SourceFile, Option<(String, usize)>);
+
 /// A mesh file that cannot be parsed at all.
 struct Unreadable {
     message: String,
@@ -261,6 +270,10 @@ fn walk(
         } else if ft.is_file() {
             out.push((path.to_path_buf(), rel_path(root, path)));
         }
+    }
+    if links.is_empty() {
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        return Ok(out);
     }
     // A link is read only when it points at a file inside the root that the
     // walk did not already read (so a file is never read twice).
