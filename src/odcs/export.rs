@@ -141,8 +141,17 @@ fn write_str(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
         return out.write_str(s);
     }
     out.write_char('"')?;
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
+    // Text up to the first byte that can start an escaped character is
+    // written as is: ASCII controls, `"`, `\\`, DEL, and the lead bytes of
+    // C1 controls (0xC2), the separators (0xE2) and U+FEFF/U+FFFE/U+FFFF
+    // (0xEF).
+    let first = s
+        .bytes()
+        .position(|b| b < 0x20 || matches!(b, b'"' | b'\\' | 0x7f | 0xc2 | 0xe2 | 0xef))
+        .unwrap_or(s.len());
+    out.write_str(&s[..first])?;
+    let mut start = first;
+    for (i, c) in s[first..].char_indices().map(|(i, c)| (i + first, c)) {
         let esc: Option<&str> = match c {
             '"' => Some("\\\""),
             '\\' => Some("\\\\"),
@@ -302,20 +311,6 @@ fn is_flow(v: &Value) -> bool {
     }
 }
 
-/// The entries of a map value, in order.
-fn entries(v: &Value) -> Result<Vec<(Value, Value)>, Error> {
-    if let Some(f) = v.downcast_object_ref::<Fields>() {
-        return Ok(f
-            .0
-            .iter()
-            .map(|(k, v)| (Value::from(*k), v.clone()))
-            .collect());
-    }
-    v.try_iter()?
-        .map(|k| v.get_item(&k).map(|x| (k, x)))
-        .collect()
-}
-
 /// Writes `v` as block YAML, each line after the first indented by
 /// `indent` spaces (the first starts where the caller is), without a final
 /// newline: a map as `key: value` lines, a
@@ -326,19 +321,33 @@ pub fn write_block(out: &mut String, v: &Value, indent: usize) -> Result<(), Err
     let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
     match v.kind() {
         K::Map => {
-            for (i, (k, x)) in entries(v)?.into_iter().enumerate() {
+            let entry = |out: &mut String, i: usize, k: &str, x: &Value| -> Result<(), Error> {
                 if i > 0 {
                     out.push('\n');
                     pad(out, indent);
                 }
-                write_key(out, &k)?;
-                if is_flow(&x) {
+                write_str(out, k)?;
+                if is_flow(x) {
                     out.push_str(": ");
-                    write_yaml(out, &x)?;
+                    write_yaml(out, x)
                 } else {
                     out.push_str(":\n");
                     pad(out, indent + 2);
-                    write_block(out, &x, indent + 2)?;
+                    write_block(out, x, indent + 2)
+                }
+            };
+            // meshc's ordered maps are read in place.
+            if let Some(f) = v.downcast_object_ref::<Fields>() {
+                for (i, (k, x)) in f.0.iter().enumerate() {
+                    entry(out, i, k, x)?;
+                }
+            } else {
+                for (i, k) in v.try_iter()?.enumerate() {
+                    let x = v.get_item(&k)?;
+                    match k.as_str() {
+                        Some(s) => entry(out, i, s, &x)?,
+                        None => entry(out, i, &k.to_string(), &x)?,
+                    }
                 }
             }
         }
@@ -357,14 +366,6 @@ pub fn write_block(out: &mut String, v: &Value, indent: usize) -> Result<(), Err
             }
         }
         _ => write_yaml(out, v)?,
-    }
-    Ok(())
-}
-
-fn write_key(out: &mut String, k: &Value) -> Result<(), Error> {
-    match k.as_str() {
-        Some(s) => write_str(out, s)?,
-        None => write_str(out, &k.to_string())?,
     }
     Ok(())
 }
@@ -1693,6 +1694,21 @@ mod tests {
             r#""a\"b\\c\nd\te\r\u007f\u0085\u2028\u2029\ufeff\u0000""#
         );
         assert_eq!(y(Value::from("é 🦀 שלום")), "\"é 🦀 שלום\"");
+        // After a run of text that needs no escape.
+        assert_eq!(
+            y(Value::from("plain é text\u{85}x\u{a0}\u{2028}")),
+            "\"plain é text\\u0085x\u{a0}\\u2028\""
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_reads_back_the_same(s in "(\\PC|[\"\\\\\u{0}-\u{1f}\u{7f}-\u{9f}\u{2028}\u{2029}\u{feff}\u{fffe}\u{ffff}])*") {
+            let doc = format!("k: {}\n", y(Value::from(s.as_str())));
+            let back: std::collections::BTreeMap<String, String> =
+                serde_saphyr::from_str(&doc).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{doc}: {e}")))?;
+            proptest::prop_assert_eq!(&back["k"], &s);
+        }
     }
 
     #[test]
