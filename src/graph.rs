@@ -2,7 +2,9 @@
 //! petgraph, plus column lineage. Finds cycles (R106), gives a topological
 //! order, and renders dot, mermaid and json for `meshc graph` and the build.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -360,8 +362,12 @@ fn column_node(c: ColumnRef) -> Node {
     }
 }
 
-fn dot_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+fn dot_escape(s: &str) -> Cow<'_, str> {
+    if s.contains(['\\', '"']) {
+        Cow::Owned(s.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// Graphviz: one cluster per domain.
@@ -387,17 +393,19 @@ pub fn to_dot(g: &GraphJson) -> String {
         }
     }
     for (i, (domain, nodes)) in by_domain.iter().enumerate() {
-        out.push_str(&format!(
-            "  subgraph cluster_{i} {{\n    label=\"{}\";\n",
+        let _ = writeln!(
+            out,
+            "  subgraph cluster_{i} {{\n    label=\"{}\";",
             dot_escape(domain)
-        ));
+        );
         for c in columns_by_domain.get(domain).into_iter().flatten() {
             let label = c.rsplit('.').next().unwrap_or(c);
-            out.push_str(&format!(
-                "    \"{}\" [label=\"{}\", shape=plaintext, fontsize=10];\n",
+            let _ = writeln!(
+                out,
+                "    \"{}\" [label=\"{}\", shape=plaintext, fontsize=10];",
                 dot_escape(c),
                 dot_escape(label)
-            ));
+            );
         }
         for n in nodes {
             let shape = match n.kind {
@@ -405,11 +413,12 @@ pub fn to_dot(g: &GraphJson) -> String {
                 "port" => "ellipse",
                 _ => "cylinder",
             };
-            out.push_str(&format!(
-                "    \"{}\" [label=\"{}\", shape={shape}];\n",
+            let _ = writeln!(
+                out,
+                "    \"{}\" [label=\"{}\", shape={shape}];",
                 dot_escape(&n.id),
                 dot_escape(&n.label)
-            ));
+            );
         }
         out.push_str("  }\n");
     }
@@ -419,27 +428,33 @@ pub fn to_dot(g: &GraphJson) -> String {
         } else {
             ""
         };
-        out.push_str(&format!(
-            "  \"{}\" -> \"{}\"{style};\n",
+        let _ = writeln!(
+            out,
+            "  \"{}\" -> \"{}\"{style};",
             dot_escape(&e.from),
             dot_escape(&e.to)
-        ));
+        );
     }
     if let Some(cols) = &g.column_edges {
         for e in cols {
-            out.push_str(&format!(
-                "  \"{}\" -> \"{}\" [color=gray, style=dotted, label=\"column\"];\n",
+            let _ = writeln!(
+                out,
+                "  \"{}\" -> \"{}\" [color=gray, style=dotted, label=\"column\"];",
                 dot_escape(&e.from),
                 dot_escape(&e.to)
-            ));
+            );
         }
     }
     out.push_str("}\n");
     out
 }
 
-fn mermaid_label(s: &str) -> String {
-    s.replace('"', "#quot;")
+fn mermaid_label(s: &str) -> Cow<'_, str> {
+    if s.contains('"') {
+        Cow::Owned(s.replace('"', "#quot;"))
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// Mermaid ids from FQNs (see the escaping below). Ids stay stable when
@@ -482,28 +497,30 @@ pub fn to_mermaid(g: &GraphJson) -> String {
     }
     let domain_ids = mermaid_ids(by_domain.keys().copied(), "d_");
     for (domain, nodes) in &by_domain {
-        out.push_str(&format!(
-            "  subgraph {}[\"{}\"]\n",
+        let _ = writeln!(
+            out,
+            "  subgraph {}[\"{}\"]",
             domain_ids[domain],
             mermaid_label(domain)
-        ));
+        );
         for n in nodes {
             let (open, close) = match n.kind {
                 "product" => ("[", "]"),
                 "port" => ("([", "])"),
                 _ => ("[(", ")]"),
             };
-            out.push_str(&format!(
-                "    {}{open}\"{}\"{close}\n",
+            let _ = writeln!(
+                out,
+                "    {}{open}\"{}\"{close}",
                 id(&n.id),
                 mermaid_label(&n.label)
-            ));
+            );
         }
         out.push_str("  end\n");
     }
     for e in &g.edges {
         let arrow = if e.kind == "publishes" { "---" } else { "-->" };
-        out.push_str(&format!("  {} {arrow} {}\n", id(&e.from), id(&e.to)));
+        let _ = writeln!(out, "  {} {arrow} {}", id(&e.from), id(&e.to));
     }
     if let Some(cols) = &g.column_edges {
         // Columns are not nodes of the product graph: draw each as its own
@@ -516,19 +533,20 @@ pub fn to_mermaid(g: &GraphJson) -> String {
         for c in &names {
             let cid = &col_ids[c];
             let label = c.rsplit('.').next().unwrap_or(c);
-            out.push_str(&format!("  {cid}{{{{\"{}\"}}}}\n", mermaid_label(label)));
+            let _ = writeln!(out, "  {cid}{{{{\"{}\"}}}}", mermaid_label(label));
             if let Some((owner, _)) = c.rsplit_once('.')
                 && ids.contains_key(owner)
             {
-                out.push_str(&format!("  {} -.- {cid}\n", id(owner)));
+                let _ = writeln!(out, "  {} -.- {cid}", id(owner));
             }
         }
         for e in cols {
-            out.push_str(&format!(
-                "  {} -.-> {}\n",
+            let _ = writeln!(
+                out,
+                "  {} -.-> {}",
                 col_ids[e.from.as_str()],
                 col_ids[e.to.as_str()]
-            ));
+            );
         }
     }
     out

@@ -46,13 +46,23 @@ pub fn safe_url(url: &str) -> bool {
 /// starts markdown syntax or needs escaping, no line break, no leading
 /// space or digit (lists, code blocks).
 fn is_plain(text: &str) -> bool {
+    // The characters that start markdown syntax or need escaping, as a
+    // byte table: all are ASCII, so no byte of a longer UTF-8 character
+    // matches one.
+    const SPECIAL: [bool; 256] = {
+        let mut t = [false; 256];
+        let chars = b"\n\r*_`[]<>&\\#!|~\"'=-+:{}\t";
+        let mut i = 0;
+        while i < chars.len() {
+            t[chars[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
     let t = text.trim_end();
     !t.is_empty()
         && !t.starts_with(|c: char| c.is_whitespace() || c.is_ascii_digit())
-        && !t.contains([
-            '\n', '\r', '*', '_', '`', '[', ']', '<', '>', '&', '\\', '#', '!', '|', '~', '"',
-            '\'', '=', '-', '+', ':', '{', '}', '\t',
-        ])
+        && !t.bytes().any(|b| SPECIAL[b as usize])
 }
 
 /// Renders `text` (markdown) as safe HTML.

@@ -164,23 +164,23 @@ fn node(label: String, fqn: String, href: String, kind: &'static str, focus: boo
 }
 
 #[derive(Serialize)]
-struct ColumnRow {
-    name: String,
+struct ColumnRow<'a> {
+    name: &'a str,
     fqn: String,
     anchor: String,
-    r#type: String,
+    r#type: &'a str,
     nullable: bool,
-    classification: Option<String>,
+    classification: Option<&'a str>,
     /// Where the classification comes from, when propagated.
     classification_from: Option<String>,
     masking: Option<&'static str>,
     description: String,
-    derived_from: Vec<String>,
+    derived_from: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
-struct PortView {
-    name: String,
+struct PortView<'a> {
+    name: &'a str,
     fqn: String,
     anchor: String,
     r#type: &'static str,
@@ -188,27 +188,27 @@ struct PortView {
     description: String,
     relation: Option<String>,
     masked_relation: Option<String>,
-    primary_key: Vec<String>,
-    columns: Vec<ColumnRow>,
+    primary_key: Vec<&'a str>,
+    columns: Vec<ColumnRow<'a>>,
     quality: Vec<String>,
-    sla: Vec<(String, String)>,
-    query: Option<String>,
-    contract: Option<String>,
+    sla: Vec<(&'static str, &'a str)>,
+    query: Option<&'a str>,
+    contract: Option<&'a str>,
     lineage: Option<Svg>,
 }
 
 #[derive(Serialize)]
-struct Reader {
-    principal: String,
+struct Reader<'a> {
+    principal: &'a str,
     kind: &'static str,
-    of: String,
+    of: &'a str,
     href: String,
     privilege: &'static str,
-    port: String,
+    port: &'a str,
     masked: bool,
     columns: Option<String>,
-    expires: Option<String>,
-    because: String,
+    expires: Option<&'a str>,
+    because: &'a str,
     at: String,
 }
 
@@ -428,8 +428,8 @@ impl<'a> Site<'a> {
                     let effective = classes
                         .effective(cref)
                         .and_then(|r| mesh.classifications.get(r))
-                        .cloned()
-                        .or_else(|| c.classification.as_ref().map(|s| s.value.clone()));
+                        .map(String::as_str)
+                        .or_else(|| c.classification.as_ref().map(|s| s.as_str()));
                     let from = classes
                         .origin(cref)
                         .filter(|o| *o != cref)
@@ -441,10 +441,10 @@ impl<'a> Site<'a> {
                         .filter(|m| *m != Masking::None)
                         .map(Masking::as_str);
                     ColumnRow {
-                        name: c.name.value.clone(),
+                        name: c.name.as_str(),
                         fqn: format!("{port_fqn}.{}", c.name.as_str()),
                         anchor: column_anchor(port.name.as_str(), c.name.as_str()),
-                        r#type: c.column_type.value.clone(),
+                        r#type: c.column_type.as_str(),
                         nullable: c.nullable.as_ref().is_none_or(|n| n.value),
                         classification: effective,
                         classification_from: from,
@@ -454,7 +454,7 @@ impl<'a> Site<'a> {
                             .as_ref()
                             .map(|d| markdown::render(d))
                             .unwrap_or_default(),
-                        derived_from: c.derived_from.iter().map(|d| d.value.clone()).collect(),
+                        derived_from: c.derived_from.iter().map(|d| d.as_str()).collect(),
                     }
                 })
                 .collect();
@@ -471,13 +471,13 @@ impl<'a> Site<'a> {
                     ("retention", &s.retention),
                 ] {
                     if let Some(v) = v {
-                        sla.push((k.to_string(), v.value.clone()));
+                        sla.push((k, v.as_str()));
                     }
                 }
             }
             let schema = self.names.schema_of(&p.domain_name);
             ports.push(PortView {
-                name: port.name.value.clone(),
+                name: port.name.as_str(),
                 fqn: port_fqn.clone(),
                 anchor: format!("port-{}", port.name.as_str()),
                 r#type: port
@@ -496,12 +496,12 @@ impl<'a> Site<'a> {
                     .then(|| format!("{schema}.{}", self.names.relation[pid.idx()][x])),
                 masked_relation: (relation && access::has_masked(port))
                     .then(|| format!("{schema}.{}", self.names.masked[pid.idx()][x])),
-                primary_key: port.primary_key.iter().map(|k| k.value.clone()).collect(),
+                primary_key: port.primary_key.iter().map(|k| k.as_str()).collect(),
                 columns,
                 quality,
                 sla,
-                query: port.query.as_ref().map(|q| q.value.clone()),
-                contract: port.contract.as_ref().map(|c| c.value.clone()),
+                query: port.query.as_ref().map(|q| q.as_str()),
+                contract: port.contract.as_ref().map(|c| c.as_str()),
                 lineage: self.column_lineage(root, pid, x),
             });
         }
@@ -554,19 +554,19 @@ impl<'a> Site<'a> {
                     access::PrincipalKind::Team => String::new(),
                 };
                 Reader {
-                    principal: role.name.clone(),
+                    principal: &role.name,
                     kind: match role.kind {
                         access::PrincipalKind::Product => "product",
                         access::PrincipalKind::Team => "team",
                     },
-                    of: role.of.clone(),
+                    of: &role.of,
                     href,
                     privilege: g.privilege.as_str(),
-                    port: g.object.port.clone().unwrap_or_default(),
+                    port: g.object.port.as_deref().unwrap_or_default(),
                     masked: g.object.kind == ObjectKind::MaskedRelation,
                     columns: g.columns.as_ref().map(|c| c.join(", ")),
-                    expires: g.expires.clone(),
-                    because: g.cause.declaration.clone(),
+                    expires: g.expires.as_deref(),
+                    because: &g.cause.declaration,
                     at: self.at(g.cause.file, g.cause.loc.line),
                 }
             })
