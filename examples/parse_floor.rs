@@ -10,7 +10,9 @@
 //!   documents with locations, and diagnostics).
 //!
 //! SPEC §8 gives ~0.9 s and ~2.3 s for the first two on the budget's
-//! machine for the generated 10,000-product mesh.
+//! machine for the generated 10,000-product mesh. This program uses the
+//! system allocator (the meshc binary uses mimalloc), so its `meshc`
+//! figure is a little above what the binary spends parsing.
 //!
 //!   cargo run --release --example parse_floor -- DIR
 
