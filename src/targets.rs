@@ -556,7 +556,7 @@ fn order(rels: Vec<Rel>) -> (Vec<Rel>, Vec<Rel>) {
 // engine, and is computed when a template reads it.
 
 use minijinja::Value;
-use minijinja::value::{Enumerator, Object, ObjectRepr};
+use minijinja::value::{Enumerator, Object, ObjectExt, ObjectRepr};
 
 /// A column, engine-independent.
 #[derive(Debug)]
@@ -880,26 +880,19 @@ struct GrantPartObj {
     part: GrantPart,
 }
 
-impl Object for GrantPartObj {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
+impl GrantPartObj {
+    /// The keys of a map part, sorted as minijinja sorts a map's keys.
+    fn keys(&self) -> &'static [&'static str] {
         match self.part {
-            GrantPart::Columns => ObjectRepr::Seq,
-            _ => ObjectRepr::Map,
+            GrantPart::Object => &["kind", "name", "port", "relation_kind", "schema"],
+            GrantPart::Whole => &["masked", "name", "relation_kind", "schema"],
+            GrantPart::Cause => &["declaration", "file", "line"],
+            GrantPart::Columns => &[],
         }
     }
 
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match self.part {
-            GrantPart::Columns => {
-                let g = &self.list.access.grants[self.index];
-                let c = g.columns.as_ref()?.get(key.as_usize()?)?;
-                Some(Value::from(c.as_str()))
-            }
-            _ => self.get_value_by_str(key.as_str()?),
-        }
-    }
-
-    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+    /// The value of `key` in a map part.
+    fn field(&self, key: &str) -> Option<Value> {
         let g = &self.list.access.grants[self.index];
         let facts = &self.list.facts[self.index];
         Some(match (self.part, key) {
@@ -934,21 +927,58 @@ impl Object for GrantPartObj {
             _ => return None,
         })
     }
+}
+
+impl Object for GrantPartObj {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        match self.part {
+            GrantPart::Columns => ObjectRepr::Seq,
+            _ => ObjectRepr::Map,
+        }
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match self.part {
+            GrantPart::Columns => {
+                let g = &self.list.access.grants[self.index];
+                let c = g.columns.as_ref()?.get(key.as_usize()?)?;
+                Some(Value::from(c.as_str()))
+            }
+            _ => self.field(key.as_str()?),
+        }
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.field(key)
+    }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        // The keys in the order a template map of them would list them.
         match self.part {
-            GrantPart::Object => {
-                Enumerator::Str(&["kind", "name", "port", "relation_kind", "schema"])
-            }
-            GrantPart::Whole => Enumerator::Str(&["masked", "name", "relation_kind", "schema"]),
-            GrantPart::Cause => Enumerator::Str(&["declaration", "file", "line"]),
             GrantPart::Columns => Enumerator::Seq(
                 self.list.access.grants[self.index]
                     .columns
                     .as_ref()
                     .map_or(0, Vec::len),
             ),
+            // Enumerated the way minijinja enumerates its own maps, so
+            // filters such as `reverse` and `items` behave as on a map.
+            _ => self.mapped_rev_key_value_enumerator(|this| {
+                Box::new(
+                    this.keys()
+                        .iter()
+                        .map(|k| (Value::from(*k), this.field(k).unwrap_or_default())),
+                )
+            }),
+        }
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        match self.part {
+            GrantPart::Columns => self.list.access.grants[self.index]
+                .columns
+                .as_ref()
+                .map(Vec::len),
+            _ => Some(self.keys().len()),
         }
     }
 }

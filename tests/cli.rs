@@ -511,6 +511,17 @@ fn example_with(extra: &str) -> tempfile::TempDir {
     tmp
 }
 
+/// A mesh copy with `target` (a YAML list item) first in `spec.targets`.
+fn example_with_target(target: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&example(), tmp.path());
+    let mesh = tmp.path().join("mesh.yaml");
+    let text = std::fs::read_to_string(&mesh).expect("read mesh.yaml");
+    let text = text.replace("  targets:\n", &format!("  targets:\n{target}"));
+    std::fs::write(&mesh, text).expect("write mesh.yaml");
+    tmp
+}
+
 fn write_file(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     std::fs::write(path, text).expect("write");
@@ -540,15 +551,8 @@ fn mesh_templates_override_a_builtin_by_path() {
 
 #[test]
 fn an_engine_added_with_templates_only() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    copy_tree(&example(), tmp.path());
-    let mesh = tmp.path().join("mesh.yaml");
-    let text = std::fs::read_to_string(&mesh).expect("read");
-    let text = text.replace(
-        "  targets:\n",
-        "  targets:\n    - name: local\n      engine: duckdb\n      file: acme.duckdb\n",
-    );
-    std::fs::write(&mesh, text).expect("write");
+    let tmp =
+        example_with_target("    - name: local\n      engine: duckdb\n      file: acme.duckdb\n");
     write_file(
         &tmp.path().join("templates/duckdb/_types.sql"),
         "{% set types = {\"bigint\": \"BIGINT\", \"string\": \"VARCHAR\", \"json\": \"JSON\"} %}\n",
@@ -569,6 +573,30 @@ fn an_engine_added_with_templates_only() {
     // engines are still built.
     assert!(!out.join("targets/local/_types.sql").exists());
     assert!(out.join("targets/warehouse/ddl.sql").is_file());
+}
+
+#[test]
+fn grant_values_read_like_template_maps_and_lists() {
+    // A grant's nested values are objects read from the grant; to a
+    // template they behave as the maps and lists they once were (key order,
+    // `items`, `length`, `reverse` as minijinja reverses its own maps, none
+    // for a whole-relation grant's columns).
+    let tmp = example_with_target("    - name: probe\n      engine: probe\n");
+    write_file(
+        &tmp.path().join("templates/probe/grants.sql"),
+        "{% macro probe(g) %}{{ g.object|reverse|list }} {{ g.object|items|list }} {{ g.object|length }} {{ g.whole }} {{ g.cause|list }} {{ g.columns|reverse|list if g.columns is not none else \"none\" }} {{ g.columns|length if g.columns is not none else 0 }} {{ g.object is mapping }} {{ g.columns is sequence }}{% endmacro %}\n{{ probe(grants[0]) }}\n{{ probe(grants | selectattr(\"columns\") | first) }}\n",
+    );
+    let out = tmp.path().join("out");
+    build_ok(tmp.path(), &out);
+    let text = std::fs::read_to_string(out.join("targets/probe/grants.sql")).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            r#"["kind", "name", "port", "relation_kind", "schema"] [["kind", "relation"], ["name", "customer_segments__segments"], ["port", "customers.customer_segments.segments"], ["relation_kind", "table"], ["schema", "customers"]] 5 {"masked": False, "name": "customer_segments__segments", "relation_kind": "table", "schema": "customers"} ["declaration", "file", "line"] none 0 True False"#,
+            r#"["kind", "name", "port", "relation_kind", "schema"] [["kind", "relation"], ["name", "customers__customers"], ["port", "customers.customers.customers"], ["relation_kind", "table"], ["schema", "customers"]] 5 {"masked": True, "name": "customers__customers__masked", "relation_kind": "masked_view", "schema": "customers"} ["declaration", "file", "line"] ["signup_at", "loyalty_tier", "customer_id"] 3 True True"#,
+        ]
+    );
 }
 
 #[test]
