@@ -1365,22 +1365,24 @@ impl Dialect {
     /// A quoted identifier.
     pub fn ident(self, s: &str) -> String {
         match self {
-            Dialect::Ansi => quote(s, '"', |c| (c == '"').then_some("\"\"")),
-            Dialect::Backtick => quote(s, '`', |c| (c == '`').then_some("``")),
-            Dialect::Snowflake => quote(&s.to_uppercase(), '"', |c| (c == '"').then_some("\"\"")),
+            Dialect::Ansi => quote(s, '"', b"\"\0", |c| (c == '"').then_some("\"\"")),
+            Dialect::Backtick => quote(s, '`', b"`\0", |c| (c == '`').then_some("``")),
+            Dialect::Snowflake => quote(&s.to_uppercase(), '"', b"\"\0", |c| {
+                (c == '"').then_some("\"\"")
+            }),
         }
     }
 
     /// A string literal.
     pub fn literal(self, s: &str) -> String {
         match self {
-            Dialect::Ansi => quote(s, '\'', |c| (c == '\'').then_some("''")),
-            Dialect::Backtick => quote(s, '\'', |c| match c {
+            Dialect::Ansi => quote(s, '\'', b"'\0", |c| (c == '\'').then_some("''")),
+            Dialect::Backtick => quote(s, '\'', b"'\\\0", |c| match c {
                 '\'' => Some("\\'"),
                 '\\' => Some("\\\\"),
                 _ => None,
             }),
-            Dialect::Snowflake => quote(s, '\'', |c| match c {
+            Dialect::Snowflake => quote(s, '\'', b"'\\\0", |c| match c {
                 '\'' => Some("''"),
                 '\\' => Some("\\\\"),
                 _ => None,
@@ -1390,20 +1392,29 @@ impl Dialect {
 }
 
 /// `s` between `q`s, each character `escape` names replaced, and NUL
-/// (which no engine stores) replaced by U+FFFD. `escape` names ASCII
-/// characters only, so the text between them is copied in runs.
-fn quote(s: &str, q: char, escape: impl Fn(char) -> Option<&'static str>) -> String {
+/// (which no engine stores) replaced by U+FFFD. `special` lists the bytes
+/// that stop the copy: NUL and every character `escape` names (all ASCII,
+/// so each ends a character); the text between them is copied in runs.
+fn quote(
+    s: &str,
+    q: char,
+    special: &[u8],
+    escape: impl Fn(char) -> Option<&'static str>,
+) -> String {
+    let find = |h: &[u8]| match *special {
+        [a, b] => memchr::memchr2(a, b, h),
+        [a, b, c] => memchr::memchr3(a, b, c, h),
+        _ => h.iter().position(|x| special.contains(x)),
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(q);
-    let special = |b: u8| b == 0 || (b.is_ascii() && escape(b as char).is_some());
     let mut rest = s;
-    while let Some(i) = rest.bytes().position(special) {
+    while let Some(i) = find(rest.as_bytes()) {
         out.push_str(&rest[..i]);
         match escape(rest.as_bytes()[i] as char) {
             Some(e) => out.push_str(e),
             None => out.push('\u{FFFD}'),
         }
-        // An ASCII byte ends a character: `i + 1` is a boundary.
         rest = &rest[i + 1..];
     }
     out.push_str(rest);
