@@ -1451,6 +1451,14 @@ fn environment(
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    // Text is written as the default formatter writes it when nothing is
+    // escaped, only straight to the output instead of through `Display`.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(s) if state.auto_escape() == minijinja::AutoEscape::None => {
+            out.write_str(s).map_err(minijinja::Error::from)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     let files = templates.files.clone();
     env.set_loader(move |name| Ok(files.get(name).map(|s| s.to_string())));
     // `name | ident` quotes one name; `(schema, name) | ident` quotes each
