@@ -141,17 +141,34 @@ fn write_str(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
         return out.write_str(s);
     }
     out.write_char('"')?;
-    // Text up to the first byte that can start an escaped character is
-    // written as is: ASCII controls, `"`, `\\`, DEL, and the lead bytes of
-    // C1 controls (0xC2), the separators (0xE2) and U+FEFF/U+FFFE/U+FFFF
-    // (0xEF).
-    let first = s
-        .bytes()
-        .position(|b| b < 0x20 || matches!(b, b'"' | b'\\' | 0x7f | 0xc2 | 0xe2 | 0xef))
-        .unwrap_or(s.len());
-    out.write_str(&s[..first])?;
-    let mut start = first;
-    for (i, c) in s[first..].char_indices().map(|(i, c)| (i + first, c)) {
+    // Only a byte that can start an escaped character stops the copy:
+    // ASCII controls, `"`, `\\`, DEL, and the lead bytes of C1 controls
+    // (0xC2), the separators (0xE2) and U+FEFF/U+FFFE/U+FFFF (0xEF). Each
+    // is ASCII or a lead byte, so it starts a character.
+    const STOP: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            t[b] = true;
+            b += 1;
+        }
+        t[b'"' as usize] = true;
+        t[b'\\' as usize] = true;
+        t[0x7f] = true;
+        t[0xc2] = true;
+        t[0xe2] = true;
+        t[0xef] = true;
+        t
+    };
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut at = 0;
+    while let Some(off) = bytes[at..].iter().position(|&b| STOP[b as usize]) {
+        let i = at + off;
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        at = i + c.len_utf8();
         let esc: Option<&str> = match c {
             '"' => Some("\\\""),
             '\\' => Some("\\\\"),
@@ -174,7 +191,7 @@ fn write_str(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
             Some(e) => out.write_str(e)?,
             None => write!(out, "\\u{:04x}", c as u32)?,
         }
-        start = i + c.len_utf8();
+        start = at;
     }
     out.write_str(&s[start..])?;
     out.write_char('"')
