@@ -124,12 +124,33 @@ const SPECIAL_WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "fa
 /// YAML 1.1 and 1.2 readers, in block and flow context: a letter or `_`,
 /// then letters, digits, `_`, `.` and `-`, and not a boolean or null word.
 fn plain_ok(s: &str) -> bool {
+    // Letters, digits, `_`, `.` and `-`, as a byte table.
+    const PLAIN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-';
+            b += 1;
+        }
+        t
+    };
+    // The length of the longest of SPECIAL_WORDS: longer text is none.
+    const LONGEST_SPECIAL: usize = {
+        let (mut longest, mut i) = (0, 0);
+        while i < SPECIAL_WORDS.len() {
+            if SPECIAL_WORDS[i].len() > longest {
+                longest = SPECIAL_WORDS[i].len();
+            }
+            i += 1;
+        }
+        longest
+    };
     let b = s.as_bytes();
     !b.is_empty()
         && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-        && b.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
-        && !SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
+        && b.iter().all(|&c| PLAIN[c as usize])
+        && (b.len() > LONGEST_SPECIAL || !SPECIAL_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)))
 }
 
 /// Writes a string scalar: plain when [`plain_ok`], else double-quoted.
