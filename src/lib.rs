@@ -34,6 +34,24 @@ use std::time::{Duration, Instant};
 
 use diagnostics::Diagnostic;
 
+/// A byte table for scanning text: true for the bytes in `list` and those
+/// below `below`. Built at compile time by the scanners that test every
+/// byte of their text (docs markdown, ODCS YAML scalars).
+pub(crate) const fn byte_set(list: &[u8], below: u8) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < below as usize {
+        t[b] = true;
+        b += 1;
+    }
+    let mut i = 0;
+    while i < list.len() {
+        t[list[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
 /// Wall time of each phase, for `--timings` and the benchmark.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Timings {

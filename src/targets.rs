@@ -726,13 +726,13 @@ struct GrantFacts {
 }
 
 /// What a grant on a port's relations needs to know about the port.
-struct PortFacts {
+struct PortFacts<'m> {
     /// `table` or `view`.
     kind: &'static str,
     /// The masked relation, when the port has one.
     masked: Option<Arc<str>>,
     /// Its masked columns.
-    masked_columns: BTreeSet<String>,
+    masked_columns: BTreeSet<&'m str>,
 }
 
 impl GrantList {
@@ -753,11 +753,10 @@ impl GrantList {
                     (_, None) => "table",
                 };
                 let masked = match (g.object.kind, port) {
-                    (ObjectKind::Relation, Some(f)) => f.masked.clone().filter(|_| {
-                        let m: BTreeSet<&str> =
-                            f.masked_columns.iter().map(String::as_str).collect();
-                        access::whole_is_masked(g, &m)
-                    }),
+                    (ObjectKind::Relation, Some(f)) => f
+                        .masked
+                        .clone()
+                        .filter(|_| access::whole_is_masked(g, &f.masked_columns)),
                     _ => None,
                 };
                 GrantFacts { kind, masked }
@@ -891,6 +890,11 @@ impl GrantPartObj {
         }
     }
 
+    /// The grant's columns (none for a grant on the whole relation).
+    fn columns(&self) -> Option<&[String]> {
+        self.list.access.grants[self.index].columns.as_deref()
+    }
+
     /// The value of `key` in a map part.
     fn field(&self, key: &str) -> Option<Value> {
         let g = &self.list.access.grants[self.index];
@@ -939,11 +943,7 @@ impl Object for GrantPartObj {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match self.part {
-            GrantPart::Columns => {
-                let g = &self.list.access.grants[self.index];
-                let c = g.columns.as_ref()?.get(key.as_usize()?)?;
-                Some(Value::from(c.as_str()))
-            }
+            GrantPart::Columns => Some(Value::from(self.columns()?.get(key.as_usize()?)?.as_str())),
             _ => self.field(key.as_str()?),
         }
     }
@@ -954,12 +954,7 @@ impl Object for GrantPartObj {
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         match self.part {
-            GrantPart::Columns => Enumerator::Seq(
-                self.list.access.grants[self.index]
-                    .columns
-                    .as_ref()
-                    .map_or(0, Vec::len),
-            ),
+            GrantPart::Columns => Enumerator::Seq(self.columns().map_or(0, <[_]>::len)),
             // Enumerated the way minijinja enumerates its own maps, so
             // filters such as `reverse` and `items` behave as on a map.
             _ => self.mapped_rev_key_value_enumerator(|this| {
@@ -974,16 +969,13 @@ impl Object for GrantPartObj {
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
         match self.part {
-            GrantPart::Columns => self.list.access.grants[self.index]
-                .columns
-                .as_ref()
-                .map(Vec::len),
+            GrantPart::Columns => self.columns().map(<[_]>::len),
             _ => Some(self.keys().len()),
         }
     }
 }
 
-fn port_facts(mesh: &Mesh, plan: &Plan) -> HashMap<String, PortFacts> {
+fn port_facts<'m>(mesh: &'m Mesh, plan: &Plan) -> HashMap<String, PortFacts<'m>> {
     let mut out = HashMap::new();
     for r in plan.ddl.iter().chain(&plan.masking) {
         if r.kind == RelKind::MaskedView {
@@ -991,10 +983,10 @@ fn port_facts(mesh: &Mesh, plan: &Plan) -> HashMap<String, PortFacts> {
         }
         let p = mesh.product(r.product);
         let port = &p.spec.outputs[r.port];
-        let masked_columns: BTreeSet<String> = port_columns(port)
+        let masked_columns: BTreeSet<&str> = port_columns(port)
             .iter()
             .filter(|c| c.masking.as_ref().is_some_and(|m| m.value != Masking::None))
-            .map(|c| c.name.value.clone())
+            .map(|c| c.name.as_str())
             .collect();
         out.insert(
             format!("{}.{}", p.fqn, port.name.as_str()),

@@ -49,16 +49,7 @@ fn is_plain(text: &str) -> bool {
     // The characters that start markdown syntax or need escaping, as a
     // byte table: all are ASCII, so no byte of a longer UTF-8 character
     // matches one.
-    const SPECIAL: [bool; 256] = {
-        let mut t = [false; 256];
-        let chars = b"\n\r*_`[]<>&\\#!|~\"'=-+:{}\t";
-        let mut i = 0;
-        while i < chars.len() {
-            t[chars[i] as usize] = true;
-            i += 1;
-        }
-        t
-    };
+    const SPECIAL: [bool; 256] = crate::byte_set(b"\n\r*_`[]<>&\\#!|~\"'=-+:{}\t", 0);
     let t = text.trim_end();
     !t.is_empty()
         && !t.starts_with(|c: char| c.is_whitespace() || c.is_ascii_digit())

@@ -125,16 +125,10 @@ const SPECIAL_WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "fa
 /// then letters, digits, `_`, `.` and `-`, and not a boolean or null word.
 fn plain_ok(s: &str) -> bool {
     // Letters, digits, `_`, `.` and `-`, as a byte table.
-    const PLAIN: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-';
-            b += 1;
-        }
-        t
-    };
+    const PLAIN: [bool; 256] = crate::byte_set(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-",
+        0,
+    );
     // The length of the longest of SPECIAL_WORDS: longer text is none.
     const LONGEST_SPECIAL: usize = {
         let (mut longest, mut i) = (0, 0);
@@ -166,21 +160,7 @@ fn write_str(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
     // ASCII controls, `"`, `\\`, DEL, and the lead bytes of C1 controls
     // (0xC2), the separators (0xE2) and U+FEFF/U+FFFE/U+FFFF (0xEF). Each
     // is ASCII or a lead byte, so it starts a character.
-    const STOP: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 0x20 {
-            t[b] = true;
-            b += 1;
-        }
-        t[b'"' as usize] = true;
-        t[b'\\' as usize] = true;
-        t[0x7f] = true;
-        t[0xc2] = true;
-        t[0xe2] = true;
-        t[0xef] = true;
-        t
-    };
+    const STOP: [bool; 256] = crate::byte_set(b"\"\\\x7f\xc2\xe2\xef", 0x20);
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut at = 0;
