@@ -7,9 +7,6 @@
 {% macro rel(pre, schema, name) %}{{ pre }}{{ schema | ident }}.{{ name | ident }}{% endmacro %}
 {% macro columns(cols) %}{% for c in cols %}{{ c | ident }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
 {% macro list(cols) %}{% for c in cols %}{{ c | comment }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
-{#- A column's value masked for readers not approved for raw values:
-    hash = lower-case hex SHA-256 of the value as text. -#}
-{% macro masked(c) %}{% if c.masking == "hash" %}SHA2(CAST({{ c.name | ident }} AS VARCHAR), 256){% elif c.masking == "redact" %}'[redacted]'{% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %}{% endmacro %}
 {#- Column comments of a view (CREATE VIEW names columns by position, so
     they are set by name afterwards). -#}
 {% macro column_comments(pre, r) %}

@@ -4,10 +4,6 @@
 {% macro prefix(target) %}{% if target.catalog is defined and target.catalog is not none %}{{ (target.catalog | string) | ident }}.{% endif %}{% endmacro %}
 {% macro rel(pre, schema, name) %}{{ pre }}{{ schema | ident }}.{{ name | ident }}{% endmacro %}
 {% macro list(cols) %}{% for c in cols %}{{ c | comment }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
-{#- A column's value masked for readers not approved for raw values:
-    hash = lower-case hex SHA-256 of the value as text (binary is hashed as
-    is). -#}
-{% macro masked(c) %}{% if c.masking == "hash" %}{% if c.type == "binary" %}sha2({{ c.name | ident }}, 256){% else %}sha2(CAST({{ c.name | ident }} AS STRING), 256){% endif %}{% elif c.masking == "redact" %}'[redacted]'{% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %}{% endmacro %}
 {#- A view's column list, which carries the column comments. -#}
 {% macro view_columns(r) %}
 (

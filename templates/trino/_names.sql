@@ -5,10 +5,6 @@
 {% macro rel(cat, schema, name) %}{{ cat | ident }}.{{ schema | ident }}.{{ name | ident }}{% endmacro %}
 {% macro schema(cat, name) %}{{ cat | ident }}.{{ name | ident }}{% endmacro %}
 {% macro list(cols) %}{% for c in cols %}{{ c | comment }}{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
-{#- A column's value masked for readers not approved for raw values:
-    hash = lower-case hex SHA-256 of the value as text (varbinary is hashed
-    as is; arrays, rows and maps as their JSON text). -#}
-{% macro masked(c) %}{% if c.masking == "hash" %}{% if c.type == "varbinary" %}lower(to_hex(sha256({{ c.name | ident }}))){% elif c.type is startingwith("array(") or c.type is startingwith("row(") or c.type is startingwith("map(") %}lower(to_hex(sha256(to_utf8(json_format(CAST({{ c.name | ident }} AS json)))))){% else %}lower(to_hex(sha256(to_utf8(CAST({{ c.name | ident }} AS varchar))))){% endif %}{% elif c.masking == "redact" %}CAST('[redacted]' AS varchar){% elif c.masking == "nullify" %}CAST(NULL AS {{ c.type }}){% else %}{{ c.name | ident }}{% endif %}{% endmacro %}
 {% macro column_comments(cat, r) %}
 {% set q = (cat, r.schema, r.name) | ident %}
 {% for c in r.columns if c.description %}
