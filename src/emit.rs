@@ -102,17 +102,7 @@ pub fn build(
     let templates =
         Templates::load(&checked.mesh, &mut checked.db).map_err(BuildError::Diagnostics)?;
     let checked = &*checked;
-    write(out, |stage| {
-        // First, and then dropped, so its bytes are freed before the
-        // artifacts' memory peaks.
-        if let Some(cache) = cache {
-            let mut w = stage.create(PARSE_CACHE)?;
-            cache.write_store(&mut w)?;
-            w.flush()?;
-        }
-        render(checked, templates, stage)
-    })
-    .map_err(|e| {
+    write(out, |stage| render(checked, templates, cache, stage)).map_err(|e| {
         if e.get_ref().is_some_and(|i| i.is::<TemplateFailure>()) {
             match e.into_inner().map(|i| i.downcast::<TemplateFailure>()) {
                 Some(Ok(f)) => BuildError::Diagnostics(f.0),
@@ -151,22 +141,38 @@ fn put(
 }
 
 /// Writes every artifact of a build into `stage`, in two phases so that the
-/// large in-memory views of each do not coexist: the manifest beside
-/// deriving names, grants and the template context; then a queue of jobs
+/// large in-memory views of each do not coexist: the manifest and the parse
+/// cache (for the next build) beside deriving names, grants and the
+/// template context; then a queue of jobs
 /// that every thread takes from when free: the lineage, the targets' files
 /// (rendered straight to disk), grants.json, the contracts and the site.
-pub fn render(checked: &Checked, templates: Templates, stage: &mut Staging) -> std::io::Result<()> {
+pub fn render(
+    checked: &Checked,
+    templates: Templates,
+    cache: Option<crate::load::ParseCache>,
+    stage: &mut Staging,
+) -> std::io::Result<()> {
     // The ODCS contracts render from the same templates as the targets.
     let contract_templates = templates.clone();
     let docs_templates = templates.clone();
-    let (prepared, manifest) = rayon::join(
+    // The parse cache is written first on its side and then dropped, so its
+    // bytes are freed before the artifacts' memory peaks.
+    let (prepared, (cached, manifest)) = rayon::join(
         || -> Result<(Plan, Renderer), Vec<Diagnostic>> {
             let plan = Plan::new(&checked.mesh, checked.as_of)?;
             let renderer = Renderer::new(&checked.mesh, &checked.db, templates, &plan)?;
             Ok((plan, renderer))
         },
-        || write_manifest(checked, stage),
+        || {
+            let cached = cache.map(|cache| {
+                let mut w = stage.create(PARSE_CACHE)?;
+                cache.write_store(&mut w)?;
+                w.flush()
+            });
+            (cached, write_manifest(checked, stage))
+        },
     );
+    cached.transpose()?;
     let manifest = manifest?;
     let (plan, renderer) = prepared.map_err(|d| std::io::Error::other(TemplateFailure(d)))?;
     let access = &plan.access;
