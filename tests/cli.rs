@@ -600,6 +600,25 @@ fn grant_values_read_like_template_maps_and_lists() {
 }
 
 #[test]
+fn template_loops_have_the_documented_loop_variables() {
+    // The book (add-engine.md) lists what `loop` has; `previtem` and
+    // `nextitem` are left out of the build, and a namespace keeps the
+    // previous item instead.
+    let tmp = example_with_target("    - name: probe\n      engine: probe\n");
+    write_file(
+        &tmp.path().join("templates/probe/grants.sql"),
+        "{% set ns = namespace(prev=none) %}{% for x in [\"a\", \"b\", \"c\"] %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.length }}{{ loop.first }}{{ loop.last }}{{ loop.depth }}{{ loop.cycle(\"o\", \"e\") }}{{ loop.changed(x) }}{{ loop.previtem is undefined }}{{ loop.nextitem is undefined }}{{ ns.prev }}{% set ns.prev = x %};{% endfor %}\n",
+    );
+    let out = tmp.path().join("out");
+    build_ok(tmp.path(), &out);
+    let text = std::fs::read_to_string(out.join("targets/probe/grants.sql")).expect("read");
+    assert_eq!(
+        text.trim_end(),
+        "1033TrueFalse1oTrueTrueTrueNone;2123FalseFalse1eTrueTrueTruea;3213FalseTrue1oTrueTrueTrueb;"
+    );
+}
+
+#[test]
 fn template_error_names_file_and_line_and_keeps_previous_build() {
     let tmp = example_with("");
     let out = tmp.path().join("out");
