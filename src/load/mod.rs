@@ -6,6 +6,7 @@
 //! folder itself (missing, unreadable) are errors.
 
 mod cache;
+mod compact;
 mod contract;
 pub(crate) mod files;
 pub mod parse;

@@ -8,9 +8,10 @@
 //! a file id and given one when it is read back.
 //!
 //! The encoding is JSON with every [`Sp`](super::Sp) written as
-//! `[value, [line, col, start, len, file]]` (see `sp::with_locations`):
+//! `[value, [line, col, start, len, file]]` (see `sp::with_locations`) and
+//! every struct as the list of its field values (see `compact`):
 //! self-describing, which the syntax types need (a flattened map and
-//! `serde_json::Value` fields), and already a dependency.
+//! `serde_json::Value` fields), read back by serde_json.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,7 @@ use crate::diagnostics::{Code, Diagnostic, Label, Severity};
 use crate::source::{FileId, Span};
 
 /// Bumped whenever the encoding changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What is stored, as read back.
 #[derive(Deserialize)]
@@ -83,7 +84,7 @@ pub fn encode(r: &FileResult, file: FileId) -> Option<Vec<u8>> {
         diagnostics,
         broken: &r.broken,
     };
-    sp::with_locations(|| serde_json::to_vec(&stored)).ok()
+    sp::with_locations(|| super::compact::to_vec(&stored)).ok()
 }
 
 /// The result `encode` stored, for the file now known as `file`; `None`
@@ -332,7 +333,7 @@ mod tests {
         );
         assert!(
             decode(
-                br#"{"format":1,"docs":[],"diagnostics":[{"code":"Z999","severity":"error","message":"","primary":null,"related":[],"help":null,"domain":null,"policy_code":null}],"broken":[]}"#,
+                br#"{"format":2,"docs":[],"diagnostics":[{"code":"Z999","severity":"error","message":"","primary":null,"related":[],"help":null,"domain":null,"policy_code":null}],"broken":[]}"#,
                 FileId(0)
             )
             .is_none()
