@@ -25,16 +25,35 @@ pub const PARSE_CACHE: &str = ".meshc-parse-cache";
 pub struct Staging {
     root: PathBuf,
     written: Vec<String>,
+    /// Folders made so far: tens of thousands of files go into a few
+    /// thousand folders, and asking the file system again for each file
+    /// costs two system calls.
+    made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl Staging {
+    /// Makes the folder of `path` (and its parents) unless this build made
+    /// it already.
+    fn make_parent(&self, path: &Path) -> std::io::Result<()> {
+        let Some(dir) = path.parent() else {
+            return Ok(());
+        };
+        // A poisoned lock only means the set may lack a folder.
+        if self.made.lock().is_ok_and(|m| m.contains(dir)) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir)?;
+        if let Ok(mut m) = self.made.lock() {
+            m.insert(dir.to_path_buf());
+        }
+        Ok(())
+    }
+
     /// Creates `rel` (and its folders) for writing; the caller records it
     /// with [`Staging::record`].
     pub fn create(&self, rel: &str) -> std::io::Result<BufWriter<File>> {
         let path = self.root.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
+        self.make_parent(&path)?;
         Ok(BufWriter::with_capacity(1 << 20, File::create(&path)?))
     }
 
@@ -44,9 +63,7 @@ impl Staging {
     /// caller records it.
     pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> std::io::Result<String> {
         let path = self.root.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
+        self.make_parent(&path)?;
         std::fs::write(&path, bytes)?;
         Ok(rel.to_string())
     }
@@ -461,6 +478,7 @@ pub fn write(
     let mut stage = Staging {
         root: tmp.clone(),
         written: Vec::new(),
+        made: Default::default(),
     };
     let result = fill(&mut stage).and_then(|()| {
         if out.exists() {
