@@ -253,10 +253,10 @@ fn node_info(mesh: &Mesh, n: Node) -> JsonNode {
         Node::Table { source, table } => {
             let s = mesh.source(source);
             JsonNode {
-                id: format!("{}.{}", s.fqn, s.spec.tables[table].name.as_str()),
+                id: [s.fqn.as_str(), ".", s.spec.tables[table].name.as_str()].concat(),
                 kind: "source_table",
                 domain: s.domain_name.clone(),
-                label: format!("{}.{}", s.name, s.spec.tables[table].name.as_str()),
+                label: [s.name.as_str(), ".", s.spec.tables[table].name.as_str()].concat(),
             }
         }
         Node::Product(p) => {
@@ -276,7 +276,7 @@ fn node_info(mesh: &Mesh, n: Node) -> JsonNode {
         Node::Port { product, port } => {
             let p = mesh.product(product);
             JsonNode {
-                id: format!("{}.{}", p.fqn, p.spec.outputs[port].name.as_str()),
+                id: [p.fqn.as_str(), ".", p.spec.outputs[port].name.as_str()].concat(),
                 kind: "port",
                 domain: p.domain_name.clone(),
                 label: p.spec.outputs[port].name.value.clone(),

@@ -212,7 +212,7 @@ fn place(db: &SourceDb, file: crate::source::FileId, line: u32) -> Place<'_> {
 fn column_info<'a>(owner: &str, c: &'a Column, effective: Option<&'a str>) -> ColumnInfo<'a> {
     ColumnInfo {
         effective_classification: effective,
-        fqn: format!("{owner}.{}", c.name.as_str()),
+        fqn: [owner, ".", c.name.as_str()].concat(),
         name: &c.name,
         column_type: &c.column_type,
         nullable: c.nullable.as_ref().map(|n| n.value).unwrap_or(true),
@@ -228,7 +228,7 @@ fn port_info<'a>(
     p: &'a Port,
     effective: impl Fn(usize) -> Option<&'a str>,
 ) -> PortInfo<'a> {
-    let fqn = format!("{product_fqn}.{}", p.name.as_str());
+    let fqn = [product_fqn, ".", p.name.as_str()].concat();
     PortInfo {
         name: &p.name,
         port_type: p.port_type.as_ref().map(|t| t.as_str()).unwrap_or("table"),

@@ -244,12 +244,14 @@ impl Mesh {
             } => {
                 let p = self.product(product);
                 let port = &p.spec.outputs[port];
-                format!(
-                    "{}.{}.{}",
-                    p.fqn,
+                [
+                    p.fqn.as_str(),
+                    ".",
                     port.name.as_str(),
-                    port_columns(port)[column].name.as_str()
-                )
+                    ".",
+                    port_columns(port)[column].name.as_str(),
+                ]
+                .concat()
             }
             ColumnRef::Table {
                 source,
@@ -258,12 +260,14 @@ impl Mesh {
             } => {
                 let s = self.source(source);
                 let t = &s.spec.tables[table];
-                format!(
-                    "{}.{}.{}",
-                    s.fqn,
+                [
+                    s.fqn.as_str(),
+                    ".",
                     t.name.as_str(),
-                    t.columns[column].name.as_str()
-                )
+                    ".",
+                    t.columns[column].name.as_str(),
+                ]
+                .concat()
             }
         }
     }

@@ -686,6 +686,18 @@ pub fn physical_str(engine: Engine, t: &LogicalType) -> Result<Phys, String> {
     }
 }
 
+/// `name(precision,scale)`, e.g. `numeric(18,2)`: the engines' decimal
+/// types, asked for once per column per engine (itoa rather than `format!`).
+fn decimal_type(name: &str, precision: u32, scale: u32) -> Phys {
+    let (mut p, mut s) = (itoa::Buffer::new(), itoa::Buffer::new());
+    Cow::Owned([name, "(", p.format(precision), ",", s.format(scale), ")"].concat())
+}
+
+/// `varchar(n)`.
+fn varchar_type(n: u32) -> Phys {
+    Cow::Owned(["varchar(", itoa::Buffer::new().format(n), ")"].concat())
+}
+
 /// PostgreSQL's limit on `varchar(n)`.
 const POSTGRES_MAX_VARCHAR: u32 = 10_485_760;
 /// Snowflake's limit on `varchar(n)` (128 MiB).
@@ -705,11 +717,11 @@ fn postgres(t: &LogicalType) -> Result<Phys, String> {
         T::Smallint => "smallint".into(),
         T::Integer => "integer".into(),
         T::Bigint => "bigint".into(),
-        T::Decimal { precision, scale } => Cow::Owned(format!("numeric({precision},{scale})")),
+        T::Decimal { precision, scale } => decimal_type("numeric", *precision, *scale),
         T::Real => "real".into(),
         T::Double => "double precision".into(),
         T::String => "text".into(),
-        T::Varchar(n) if *n <= POSTGRES_MAX_VARCHAR => Cow::Owned(format!("varchar({n})")),
+        T::Varchar(n) if *n <= POSTGRES_MAX_VARCHAR => varchar_type(*n),
         T::Varchar(n) => return Err(too_long(Engine::Postgres, *n, POSTGRES_MAX_VARCHAR)),
         T::Date => "date".into(),
         T::Time => "time".into(),
@@ -773,12 +785,12 @@ fn trino(t: &LogicalType) -> Result<Phys, String> {
         T::Smallint => "integer".into(),
         T::Integer => "integer".into(),
         T::Bigint => "bigint".into(),
-        T::Decimal { precision, scale } => Cow::Owned(format!("decimal({precision},{scale})")),
+        T::Decimal { precision, scale } => decimal_type("decimal", *precision, *scale),
         T::Real => "real".into(),
         T::Double => "double".into(),
         T::String => "varchar".into(),
         // Accepted by Trino; Iceberg keeps an unbounded string.
-        T::Varchar(n) => Cow::Owned(format!("varchar({n})")),
+        T::Varchar(n) => varchar_type(*n),
         T::Date => "date".into(),
         T::Time => "time(6)".into(),
         T::Timestamp => "timestamp(6)".into(),
@@ -807,11 +819,11 @@ fn spark(t: &LogicalType) -> Result<Phys, String> {
         T::Smallint => "smallint".into(),
         T::Integer => "int".into(),
         T::Bigint => "bigint".into(),
-        T::Decimal { precision, scale } => Cow::Owned(format!("decimal({precision},{scale})")),
+        T::Decimal { precision, scale } => decimal_type("decimal", *precision, *scale),
         T::Real => "float".into(),
         T::Double => "double".into(),
         T::String => "string".into(),
-        T::Varchar(n) => Cow::Owned(format!("varchar({n})")),
+        T::Varchar(n) => varchar_type(*n),
         T::Date => "date".into(),
         T::Time => {
             return Err(
@@ -845,12 +857,12 @@ fn snowflake(t: &LogicalType) -> Result<Phys, String> {
         T::Smallint => "smallint".into(),
         T::Integer => "integer".into(),
         T::Bigint => "bigint".into(),
-        T::Decimal { precision, scale } => Cow::Owned(format!("number({precision},{scale})")),
+        T::Decimal { precision, scale } => decimal_type("number", *precision, *scale),
         // Snowflake's only float is 64-bit; it holds every real.
         T::Real => "float".into(),
         T::Double => "double".into(),
         T::String => "varchar".into(),
-        T::Varchar(n) if *n <= SNOWFLAKE_MAX_VARCHAR => Cow::Owned(format!("varchar({n})")),
+        T::Varchar(n) if *n <= SNOWFLAKE_MAX_VARCHAR => varchar_type(*n),
         T::Varchar(n) => return Err(too_long(Engine::Snowflake, *n, SNOWFLAKE_MAX_VARCHAR)),
         T::Date => "date".into(),
         T::Time => "time".into(),

@@ -124,7 +124,18 @@ fn svg(columns: Vec<Vec<SvgNode>>, edges: &[(At, At)]) -> Svg {
         let (x1, y1) = (a.x + a.w, a.y + a.h / 2);
         let (x2, y2) = (b.x, b.y + b.h / 2);
         let mid = (x1 + x2) / 2;
-        paths.push(format!("M{x1} {y1} C{mid} {y1} {mid} {y2} {x2} {y2}"));
+        // `M{x1} {y1} C{mid} {y1} {mid} {y2} {x2} {y2}`, without `format!`
+        // (a few per product page).
+        const SEPARATORS: [&str; 8] = ["M", " ", " C", " ", " ", " ", " ", " "];
+        let mut d = String::with_capacity(48);
+        for (sep, v) in SEPARATORS
+            .into_iter()
+            .zip([x1, y1, mid, y1, mid, y2, x2, y2])
+        {
+            d.push_str(sep);
+            d.push_str(itoa::Buffer::new().format(v));
+        }
+        paths.push(d);
     }
     Svg {
         width,
@@ -397,11 +408,9 @@ impl<'a> Site<'a> {
                     .get(column)
                     .map(|c| c.name.as_str())
                     .unwrap_or("");
-                format!(
-                    "{root}{}#{}",
-                    self.links[product.idx()].href,
-                    column_anchor(port.name.as_str(), col)
-                )
+                let mut href = [root, &self.links[product.idx()].href, "#"].concat();
+                push_column_anchor(&mut href, port.name.as_str(), col);
+                href
             }
             ColumnRef::Table { .. } => String::new(),
         }
@@ -414,7 +423,7 @@ impl<'a> Site<'a> {
         let classes = &self.checked.classes;
         let mut ports = Vec::new();
         for (x, port) in p.spec.outputs.iter().enumerate() {
-            let port_fqn = format!("{}.{}", p.fqn, port.name.as_str());
+            let port_fqn = [p.fqn.as_str(), ".", port.name.as_str()].concat();
             let relation = access::is_relation(port);
             let columns: Vec<ColumnRow> = port_columns(port)
                 .iter()
@@ -442,7 +451,7 @@ impl<'a> Site<'a> {
                         .map(Masking::as_str);
                     ColumnRow {
                         name: c.name.as_str(),
-                        fqn: format!("{port_fqn}.{}", c.name.as_str()),
+                        fqn: [port_fqn.as_str(), ".", c.name.as_str()].concat(),
                         anchor: column_anchor(port.name.as_str(), c.name.as_str()),
                         r#type: c.column_type.as_str(),
                         nullable: c.nullable.as_ref().is_none_or(|n| n.value),
@@ -479,7 +488,7 @@ impl<'a> Site<'a> {
             ports.push(PortView {
                 name: port.name.as_str(),
                 fqn: port_fqn.clone(),
-                anchor: format!("port-{}", port.name.as_str()),
+                anchor: ["port-", port.name.as_str()].concat(),
                 r#type: port
                     .port_type
                     .as_ref()
@@ -493,9 +502,9 @@ impl<'a> Site<'a> {
                     .map(|d| markdown::render(d))
                     .unwrap_or_default(),
                 relation: relation
-                    .then(|| format!("{schema}.{}", self.names.relation[pid.idx()][x])),
+                    .then(|| [schema, ".", &self.names.relation[pid.idx()][x]].concat()),
                 masked_relation: (relation && access::has_masked(port))
-                    .then(|| format!("{schema}.{}", self.names.masked[pid.idx()][x])),
+                    .then(|| [schema, ".", &self.names.masked[pid.idx()][x]].concat()),
                 primary_key: port.primary_key.iter().map(|k| k.as_str()).collect(),
                 columns,
                 quality,
@@ -733,13 +742,19 @@ impl<'a> Site<'a> {
             row[i] = Some(mid.len());
             mid.push(node(
                 c.name.value.clone(),
-                format!(
-                    "{}.{}.{}",
-                    mesh.product(pid).fqn,
+                [
+                    mesh.product(pid).fqn.as_str(),
+                    ".",
                     port.name.as_str(),
-                    c.name.as_str()
-                ),
-                format!("#{}", column_anchor(port.name.as_str(), c.name.as_str())),
+                    ".",
+                    c.name.as_str(),
+                ]
+                .concat(),
+                {
+                    let mut href = String::from("#");
+                    push_column_anchor(&mut href, port.name.as_str(), c.name.as_str());
+                    href
+                },
                 "column",
                 true,
             ));
@@ -785,7 +800,17 @@ impl<'a> Site<'a> {
 }
 
 fn column_anchor(port: &str, column: &str) -> String {
-    format!("col-{port}-{column}")
+    let mut s = String::with_capacity(5 + port.len() + column.len());
+    push_column_anchor(&mut s, port, column);
+    s
+}
+
+/// `col-{port}-{column}` at the end of `out` (a link's `#…` part).
+fn push_column_anchor(out: &mut String, port: &str, column: &str) {
+    out.push_str("col-");
+    out.push_str(port);
+    out.push('-');
+    out.push_str(column);
 }
 
 fn quality_text(q: &crate::load::syntax::Quality) -> String {
