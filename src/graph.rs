@@ -362,6 +362,22 @@ fn column_node(c: ColumnRef) -> Node {
     }
 }
 
+/// `  "from" -> "to"{attrs};` and a newline: one edge of graph.dot, written
+/// without `writeln!` (there are tens of thousands).
+fn dot_edge(out: &mut String, from: &str, to: &str, attrs: &str) {
+    for s in [
+        "  \"",
+        &dot_escape(from),
+        "\" -> \"",
+        &dot_escape(to),
+        "\"",
+        attrs,
+        ";\n",
+    ] {
+        out.push_str(s);
+    }
+}
+
 fn dot_escape(s: &str) -> Cow<'_, str> {
     if s.contains(['\\', '"']) {
         Cow::Owned(s.replace('\\', "\\\\").replace('"', "\\\""))
@@ -428,20 +444,15 @@ pub fn to_dot(g: &GraphJson) -> String {
         } else {
             ""
         };
-        let _ = writeln!(
-            out,
-            "  \"{}\" -> \"{}\"{style};",
-            dot_escape(&e.from),
-            dot_escape(&e.to)
-        );
+        dot_edge(&mut out, &e.from, &e.to, style);
     }
     if let Some(cols) = &g.column_edges {
         for e in cols {
-            let _ = writeln!(
-                out,
-                "  \"{}\" -> \"{}\" [color=gray, style=dotted, label=\"column\"];",
-                dot_escape(&e.from),
-                dot_escape(&e.to)
+            dot_edge(
+                &mut out,
+                &e.from,
+                &e.to,
+                " [color=gray, style=dotted, label=\"column\"]",
             );
         }
     }
@@ -520,7 +531,9 @@ pub fn to_mermaid(g: &GraphJson) -> String {
     }
     for e in &g.edges {
         let arrow = if e.kind == "publishes" { "---" } else { "-->" };
-        let _ = writeln!(out, "  {} {arrow} {}", id(&e.from), id(&e.to));
+        for s in ["  ", id(&e.from), " ", arrow, " ", id(&e.to), "\n"] {
+            out.push_str(s);
+        }
     }
     if let Some(cols) = &g.column_edges {
         // Columns are not nodes of the product graph: draw each as its own
@@ -541,12 +554,15 @@ pub fn to_mermaid(g: &GraphJson) -> String {
             }
         }
         for e in cols {
-            let _ = writeln!(
-                out,
-                "  {} -.-> {}",
-                col_ids[e.from.as_str()],
-                col_ids[e.to.as_str()]
-            );
+            for s in [
+                "  ",
+                &col_ids[e.from.as_str()],
+                " -.-> ",
+                &col_ids[e.to.as_str()],
+                "\n",
+            ] {
+                out.push_str(s);
+            }
         }
     }
     out

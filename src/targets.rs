@@ -1473,14 +1473,23 @@ fn environment(
                 if part.is_none() || part.is_undefined() {
                     continue;
                 }
-                let text = part.to_string();
+                // A string part as it is; anything else as it prints
+                // (`Display` costs a formatter, so only when needed).
+                let printed;
+                let text = match part.as_str() {
+                    Some(s) => s,
+                    None => {
+                        printed = part.to_string();
+                        printed.as_str()
+                    }
+                };
                 if text.is_empty() {
                     continue;
                 }
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(&dialect.ident(&text));
+                out.push_str(&dialect.ident(text));
             }
             Ok(out)
         },
