@@ -742,14 +742,11 @@ impl<'a> Site<'a> {
             row[i] = Some(mid.len());
             mid.push(node(
                 c.name.value.clone(),
-                [
-                    mesh.product(pid).fqn.as_str(),
-                    ".",
-                    port.name.as_str(),
-                    ".",
-                    c.name.as_str(),
-                ]
-                .concat(),
+                mesh.column_fqn(ColumnRef::Port {
+                    product: pid,
+                    port: x,
+                    column: i,
+                }),
                 {
                     let mut href = String::from("#");
                     push_column_anchor(&mut href, port.name.as_str(), c.name.as_str());
